@@ -1,0 +1,53 @@
+/* strata — report writers over the result model.
+ *
+ * Writers know nothing of how a result was produced; each renders the same
+ * st_result. Output is deterministic for a given result and options (set
+ * `timestamp` for reproducible SBOMs).
+ */
+#ifndef STRATA_REPORT_H
+#define STRATA_REPORT_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "common.h"
+#include "scan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum st_format {
+    ST_FORMAT_TABLE = 0,     /* human, aligned columns */
+    ST_FORMAT_JSON = 1,      /* strata's JSON schema (docs/formats/json.md) */
+    ST_FORMAT_CYCLONEDX = 2, /* CycloneDX 1.5 JSON */
+    ST_FORMAT_SPDX = 3       /* SPDX 2.3 JSON */
+} st_format;
+
+#define ST_REPORT_OPTIONS_VERSION 1
+typedef struct st_report_options {
+    unsigned version;
+    int color;          /* table: ANSI colours */
+    int list_packages;  /* table: list every package */
+    /* Creation time written into SBOMs; 0 = now (or SOURCE_DATE_EPOCH when
+     * it is set in the environment). */
+    time_t timestamp;
+} st_report_options;
+#define ST_REPORT_OPTIONS_INIT {ST_REPORT_OPTIONS_VERSION, 0, 0, 0}
+
+/* Parses a format name: "table", "json", "cyclonedx", "spdx-json" (also
+ * "spdx"). Returns 0, or ST_EUSAGE for an unknown name. */
+ST_API int st_format_parse(st_format *out, const char *name);
+
+/* Writes `r` to `f` in format `fmt`. Errors: ST_EIO when writing fails,
+ * ST_ENOMEM. */
+ST_API int st_report_write(FILE *f,
+                           const st_result *r,
+                           st_format fmt,
+                           const st_report_options *opts,
+                           st_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,135 @@
+/* strata — scanning an image into a result (inventory + diagnostics).
+ *
+ * A scan walks every layer once, top layer first, hashing each blob as it
+ * streams; a digest mismatch aborts the scan with ST_EDIGEST and no result.
+ * The result is read-only: every pointer it hands out is owned by it and
+ * valid until st_result_free.
+ */
+#ifndef STRATA_SCAN_H
+#define STRATA_SCAN_H
+
+#include "common.h"
+#include "image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct st_result st_result;
+
+/* Progress, reported between blocks of a layer and at each layer's end. */
+typedef struct st_progress {
+    unsigned layers_total;
+    unsigned layers_done;
+    uint64_t bytes_total; /* sum of the blob sizes, 0 when unknown */
+    uint64_t bytes_done;  /* blob bytes read so far */
+} st_progress;
+
+typedef void (*st_progress_fn)(const st_progress *p, void *payload);
+
+#define ST_SCAN_OPTIONS_VERSION 1
+typedef struct st_scan_options {
+    unsigned version;
+    st_progress_fn progress; /* may be NULL */
+    void *progress_payload;
+    /* Largest file content read for an analyzer (0: 64 MiB). Larger files
+     * are skipped with a diagnostic. */
+    uint64_t max_file_bytes;
+    /* Largest uncompressed layer (0: 64 GiB); beyond it ST_ELIMIT. */
+    uint64_t max_layer_bytes;
+    /* Largest ratio of uncompressed to compressed bytes once a layer has
+     * produced more than 256 MiB (0: 2000): a decompression bomb. */
+    unsigned max_ratio;
+    /* 1: decompress on the calling thread only (no pipeline thread). */
+    int single_thread;
+} st_scan_options;
+#define ST_SCAN_OPTIONS_INIT {ST_SCAN_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0}
+
+/* Scans an opened image. On success *out is owned by the caller (free with
+ * st_result_free). Errors: ST_EDIGEST (a layer does not match its digest),
+ * ST_EINVALID (a layer is not a readable tar), ST_ELIMIT, ST_EIO,
+ * ST_ENOMEM. Malformed files inside layers are diagnostics, not errors. */
+ST_API int st_scan_image(st_result **out,
+                         st_image *img,
+                         const st_scan_options *opts,
+                         st_error **err);
+
+/* ------------------------------------------------------------------ */
+/* The result model. */
+
+/* The operating system the image is built on. */
+typedef struct st_os_info {
+    const char *family;      /* "debian", "alpine", "redhat", "suse", …,
+                                or "unknown" */
+    const char *id;          /* os-release ID, e.g. "debian" */
+    const char *version_id;  /* e.g. "12", "3.19.1" */
+    const char *version;     /* full version, e.g. debian_version "12.8" */
+    const char *codename;    /* e.g. "bookworm" */
+    const char *pretty_name;
+    const char *id_like;
+    int distroless;          /* dpkg status.d/ layout (distroless) */
+    const char *reason;      /* why family is "unknown", else NULL */
+} st_os_info;
+
+/* A package installed in the image (OS or language). */
+typedef struct st_package {
+    const char *type;           /* purl type: "deb", "apk", "rpm", … */
+    const char *name;
+    const char *version;        /* as the package manager prints it: deb
+                                   "[epoch:]upstream[-revision]", rpm
+                                   "[epoch:]version-release", apk "1.2-r0" */
+    const char *epoch;          /* rpm epoch, NULL when none */
+    const char *release;        /* rpm release */
+    const char *arch;
+    const char *source_name;    /* dpkg Source / rpm source rpm / apk origin */
+    const char *source_version; /* source package version */
+    const char *source_rpm;     /* rpm SOURCERPM as stored */
+    const char *license;
+    const char *maintainer;
+    const char *purl;
+    const char *found_in;       /* file that declared it */
+    int layer_index;            /* layer that installed it; -1 for a dir */
+    const char *layer_diff_id;  /* NULL for a dir */
+    size_t file_count;
+    const char *const *files;   /* installed files, absolute paths */
+} st_package;
+
+typedef enum st_diag_level {
+    ST_DIAG_INFO = 0,
+    ST_DIAG_WARNING = 1
+} st_diag_level;
+
+/* Something the scan noticed but could go on after: a malformed file, a
+ * hostile tar entry that was skipped, a file too large to read. */
+typedef struct st_diagnostic {
+    st_diag_level level;
+    const char *analyzer; /* "walk" for the layer walker */
+    const char *path;     /* file in the image, or NULL */
+    int layer_index;      /* -1 when not tied to a layer */
+    const char *message;
+} st_diagnostic;
+
+typedef struct st_scan_stats {
+    unsigned layers;
+    uint64_t entries;           /* tar entries (or dir entries) walked */
+    uint64_t bytes_compressed;  /* blob bytes read */
+    uint64_t bytes_uncompressed;/* tar bytes walked */
+    uint64_t files_read;        /* files whose content analyzers read */
+} st_scan_stats;
+
+ST_API const st_image_info *st_result_image(const st_result *r);
+ST_API const st_os_info *st_result_os(const st_result *r);
+ST_API size_t st_result_package_count(const st_result *r);
+ST_API const st_package *st_result_package(const st_result *r, size_t i);
+ST_API size_t st_result_diagnostic_count(const st_result *r);
+ST_API const st_diagnostic *st_result_diagnostic(const st_result *r,
+                                                 size_t i);
+ST_API const st_scan_stats *st_result_stats(const st_result *r);
+
+/* Frees a result; NULL is allowed. */
+ST_API void st_result_free(st_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

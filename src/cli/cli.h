@@ -1,0 +1,48 @@
+/* The CLI: one file per subcommand, a table in main.c. */
+#ifndef ST_CLI_H
+#define ST_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "strata/strata.h"
+
+/* Exit codes, documented in the README. */
+#define EXIT_OK 0
+#define EXIT_FINDINGS 1
+#define EXIT_ERROR 2
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+int cmd_image(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* Prints "strata: <message>" (one line) to stderr and returns EXIT_ERROR. */
+int cli_fail(const char *fmt, ...) ST_PRINTF(1, 2);
+/* Prints an error chain as one line and frees it; returns EXIT_ERROR. */
+int cli_fail_err(st_error *err, const char *context);
+
+/* Scans a reference and writes a report: the shared body of `image` and
+ * `sbom`. */
+typedef struct cli_scan_args {
+    const char *ref;
+    const char *platform;
+    const char *output; /* NULL: stdout */
+    st_format format;
+    bool quiet;
+    bool list_packages;
+    bool single_thread;
+    unsigned long long max_layer_bytes;
+    unsigned long long max_file_bytes;
+} cli_scan_args;
+int cli_scan_and_report(const cli_scan_args *a);
+
+/* Parses "64M", "2G", "100k", "1234" into bytes; false on junk. */
+bool cli_parse_size(const char *s, unsigned long long *out);
+
+#endif

@@ -1,0 +1,178 @@
+/* The shared body of `image` and `sbom`: open, scan, write the report. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+bool cli_parse_size(const char *s, unsigned long long *out)
+{
+    char *end;
+    unsigned long long v, mul = 1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return false;
+    switch (*end) {
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'm': case 'M': mul = 1ull << 20; end++; break;
+    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    case 't': case 'T': mul = 1ull << 40; end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || v > ~0ull / mul)
+        return false;
+    *out = v * mul;
+    return true;
+}
+
+/* ---- progress on stderr ------------------------------------------------ */
+
+struct progress {
+    struct timespec last;
+    bool shown;
+};
+
+static void human(char *buf, size_t n, uint64_t bytes)
+{
+    if (bytes >= (1ull << 30))
+        snprintf(buf, n, "%.1f GB", (double)bytes / (1 << 30));
+    else
+        snprintf(buf, n, "%.1f MB", (double)bytes / (1 << 20));
+}
+
+static void on_progress(const st_progress *p, void *payload)
+{
+    struct progress *pr = payload;
+    struct timespec now;
+    char done[32], total[32];
+    int pct;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (pr->shown && p->layers_done < p->layers_total &&
+        (now.tv_sec - pr->last.tv_sec) * 1000000000L +
+                (now.tv_nsec - pr->last.tv_nsec) <
+            100000000L)
+        return;
+    pr->last = now;
+    pr->shown = true;
+    human(done, sizeof(done), p->bytes_done);
+    human(total, sizeof(total), p->bytes_total);
+    pct = p->bytes_total ? (int)(p->bytes_done * 100 / p->bytes_total) : 0;
+    if (pct > 100)
+        pct = 100;
+    fprintf(stderr, "\r\033[Klayers %u/%u  [%-30.*s] %3d%%  %s / %s",
+            p->layers_done, p->layers_total, pct * 30 / 100,
+            "##############################", pct, done,
+            p->bytes_total ? total : "?");
+    fflush(stderr);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/* The report goes to a temporary file beside the output and is renamed
+ * into place only when complete: never a half-written report. */
+static FILE *open_output(const char *path, char **tmp_out)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    int fd;
+    FILE *f;
+
+    if (!tmp)
+        return NULL;
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return NULL;
+    }
+    fchmod(fd, 0644);
+    f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return NULL;
+    }
+    *tmp_out = tmp;
+    return f;
+}
+
+int cli_scan_and_report(const cli_scan_args *a)
+{
+    st_image_options io = ST_IMAGE_OPTIONS_INIT;
+    st_scan_options so = ST_SCAN_OPTIONS_INIT;
+    st_report_options ro = ST_REPORT_OPTIONS_INIT;
+    struct progress pr;
+    st_image *img = NULL;
+    st_result *res = NULL;
+    st_error *err = NULL;
+    FILE *out = stdout;
+    char *tmp = NULL;
+    int rc = EXIT_ERROR;
+    bool tty_progress = !a->quiet && isatty(STDERR_FILENO);
+
+    memset(&pr, 0, sizeof(pr));
+    io.platform = a->platform;
+    if (st_image_open(&img, a->ref, &io, &err) < 0)
+        return cli_fail_err(err, NULL);
+    if (tty_progress) {
+        so.progress = on_progress;
+        so.progress_payload = &pr;
+    }
+    so.single_thread = a->single_thread;
+    so.max_layer_bytes = a->max_layer_bytes;
+    so.max_file_bytes = a->max_file_bytes;
+    if (st_scan_image(&res, img, &so, &err) < 0) {
+        if (pr.shown)
+            fputs("\r\033[K", stderr);
+        rc = cli_fail_err(err, a->ref);
+        goto done;
+    }
+    if (pr.shown)
+        fputs("\r\033[K", stderr);
+    ro.list_packages = a->list_packages;
+    ro.color = a->format == ST_FORMAT_TABLE && !a->output &&
+               isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    if (a->output && !(out = open_output(a->output, &tmp))) {
+        rc = cli_fail("%s: cannot write: %s", a->output, strerror(errno));
+        goto done;
+    }
+    if (st_report_write(out, res, a->format, &ro, &err) < 0) {
+        rc = cli_fail_err(err, a->output ? a->output : "stdout");
+        goto done;
+    }
+    if (fflush(out) != 0 || (tmp && fsync(fileno(out)) != 0)) {
+        rc = cli_fail("%s: write error: %s", a->output ? a->output : "stdout",
+                      strerror(errno));
+        goto done;
+    }
+    if (tmp) {
+        fclose(out);
+        out = NULL;
+        if (rename(tmp, a->output) < 0) {
+            rc = cli_fail("%s: %s", a->output, strerror(errno));
+            goto done;
+        }
+        free(tmp);
+        tmp = NULL;
+    }
+    rc = EXIT_OK;
+done:
+    if (tmp) {
+        if (out)
+            fclose(out);
+        unlink(tmp);
+        free(tmp);
+    }
+    st_result_free(res);
+    st_image_free(img);
+    return rc;
+}

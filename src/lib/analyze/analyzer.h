@@ -1,0 +1,85 @@
+/* The analyzer interface: how the layer walker hands files to analyzers.
+ *
+ * An analyzer declares, per entry (path, type, mode), whether it wants it
+ * (`wants`), before any content is read. The walker reads the content of a
+ * wanted file once for every analyzer that wants it. Inventory analyzers
+ * set ST_AN_VISIBLE_ONLY and see only files of the merged filesystem; the
+ * others also see files shadowed by upper layers (deleted, overwritten).
+ *
+ * Lifecycle per scan: begin → file* → end → release. `end` runs after the
+ * whole image is walked, in table order (analyzers.def), so a later
+ * analyzer may read what an earlier one found (the OS, for instance) and
+ * may look paths up in the merged filesystem (st_ctx_lookup).
+ *
+ * A malformed file is the analyzer's diagnostic (st_ctx_diag) and the
+ * scan goes on; a negative return from a callback aborts the scan and
+ * should be reserved for ST_ENOMEM.
+ */
+#ifndef ST_ANALYZER_H
+#define ST_ANALYZER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "strata/scan.h"
+#include "util/util.h"
+#include "walk/walk.h"
+
+typedef struct st_scan_ctx st_scan_ctx;
+
+#define ST_AN_VISIBLE_ONLY 0x1u /* only entries of the merged filesystem */
+#define ST_AN_CONTENT 0x2u      /* `file` receives the content */
+
+typedef struct st_analyzer_ops {
+    const char *name;
+    unsigned version;
+    unsigned flags;
+    uint64_t max_content; /* 0: the scan's max_file_bytes */
+    /* Called for every entry (cheap: no allocation, no I/O). */
+    bool (*wants)(const st_entry *e);
+    int (*begin)(void **state, st_scan_ctx *ctx);
+    /* data/len: the whole content when ST_AN_CONTENT, else NULL/0. Both
+     * are valid only during the call. */
+    int (*file)(void *state, st_scan_ctx *ctx, const st_entry *e,
+                const char *data, size_t len);
+    int (*end)(void *state, st_scan_ctx *ctx);
+    void (*release)(void *state);
+} st_analyzer_ops;
+
+/* The table, generated from analyzers.def. */
+#define ST_ANALYZER(n) extern const st_analyzer_ops st_analyzer_##n;
+#include "analyzers.def"
+#undef ST_ANALYZER
+extern const st_analyzer_ops *const st_analyzers[];
+extern const size_t st_analyzer_count;
+
+/* ---- the scan context analyzers work in --------------------------------
+ * Everything allocated here lives as long as the result. */
+
+/* Per-scan arena: allocate package fields and strings from it. */
+st_arena *st_ctx_arena(st_scan_ctx *ctx);
+
+/* Adds an empty package (every field NULL, layer_index -1) and returns it
+ * for the analyzer to fill. purl is filled later by the inventory (from
+ * type, OS and fields) unless the analyzer sets it. NULL: out of memory. */
+st_package *st_ctx_add_package(st_scan_ctx *ctx);
+
+/* Sets the layer of a package (index + diff_id) from an entry. */
+void st_ctx_package_layer(st_scan_ctx *ctx, st_package *p, int layer);
+
+/* Records a diagnostic. */
+void st_ctx_diag(st_scan_ctx *ctx, st_diag_level level, const char *analyzer,
+                 const char *path, int layer, const char *fmt, ...)
+    ST_PRINTF(6, 7);
+
+/* The OS description, filled by the os analyzer (zeroed until then). */
+st_os_info *st_ctx_os(st_scan_ctx *ctx);
+
+/* Looks `path` (cleaned, no leading "/") up in the merged filesystem.
+ * With `follow`, symlinks in every component are resolved inside the
+ * image (never above its root, at most 40 links); `resolved`, when not
+ * NULL, receives the final path. NULL when absent. Valid during `end`. */
+const st_fsnode *st_ctx_lookup(st_scan_ctx *ctx, const char *path,
+                               bool follow, st_buf *resolved);
+
+#endif

@@ -1,0 +1,243 @@
+/* The result model: packages, OS, diagnostics; purls. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "result_int.h"
+#include "util/banned.h"
+
+st_result *st_result__new(void)
+{
+    st_result *r = st_calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    if (!(r->arena = st_arena_new())) {
+        st_free(r);
+        return NULL;
+    }
+    r->os.family = "unknown";
+    return r;
+}
+
+void st_result_free(st_result *r)
+{
+    if (!r)
+        return;
+    st_vec_release(&r->packages);
+    st_vec_release(&r->diags);
+    st_arena_free(r->arena);
+    st_free(r);
+}
+
+st_package *st_result__add_package(st_result *r)
+{
+    st_package *p = st_arena_alloc(r->arena, sizeof(*p));
+    if (!p || st_vec_push(&r->packages, p) < 0)
+        return NULL;
+    p->layer_index = -1;
+    return p;
+}
+
+int st_result__set_image(st_result *r, const st_image_info *in)
+{
+    st_arena *a = r->arena;
+    st_image_info *o = &r->image;
+    st_layer_info *layers;
+    const char **tags;
+
+#define DUP(f) o->f = st_arena_strdup(a, in->f)
+    DUP(ref);
+    DUP(source);
+    DUP(path);
+    DUP(manifest_digest);
+    DUP(manifest_media_type);
+    DUP(config_digest);
+    DUP(os);
+    DUP(architecture);
+    DUP(variant);
+    DUP(created);
+    DUP(config_json);
+#undef DUP
+    layers = st_arena_alloc(a, (in->layer_count + 1) * sizeof(*layers));
+    tags = st_arena_alloc(a, (in->repo_tag_count + 1) * sizeof(*tags));
+    if (!layers || !tags)
+        return ST_ENOMEM;
+    for (size_t i = 0; i < in->layer_count; i++) {
+        layers[i].digest = st_arena_strdup(a, in->layers[i].digest);
+        layers[i].diff_id = st_arena_strdup(a, in->layers[i].diff_id);
+        layers[i].media_type = st_arena_strdup(a, in->layers[i].media_type);
+        layers[i].size = in->layers[i].size;
+        layers[i].created_by = st_arena_strdup(a, in->layers[i].created_by);
+    }
+    for (size_t i = 0; i < in->repo_tag_count; i++)
+        tags[i] = st_arena_strdup(a, in->repo_tags[i]);
+    o->layers = layers;
+    o->layer_count = in->layer_count;
+    o->repo_tags = tags;
+    o->repo_tag_count = in->repo_tag_count;
+    return 0;
+}
+
+/* ---- purl ------------------------------------------------------------------
+ * Package URLs per the purl spec: the type, a namespace (the distro for OS
+ * packages), name and version percent-encoded except for the unreserved
+ * characters [A-Za-z0-9.-_~], qualifiers sorted by key. */
+
+static int put_encoded(st_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        int rc;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+            c == '~')
+            rc = st_buf_putc(b, (char)c);
+        else
+            rc = st_buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static const char *purl_namespace(const st_package *p, const st_os_info *os)
+{
+    if (!strcmp(p->type, "deb") || !strcmp(p->type, "apk") ||
+        !strcmp(p->type, "rpm"))
+        return os->id ? os->id : NULL;
+    return NULL;
+}
+
+char *st_purl_for(st_arena *a, const st_package *p, const st_os_info *os)
+{
+    st_buf b = ST_BUF_INIT(65536);
+    const char *ns = purl_namespace(p, os);
+    char *out = NULL;
+    bool q = false;
+
+    if (!p->type || !p->name)
+        return NULL;
+    if (st_buf_printf(&b, "pkg:%s/", p->type) < 0)
+        goto done;
+    if (ns && (put_encoded(&b, ns) < 0 || st_buf_putc(&b, '/') < 0))
+        goto done;
+    if (put_encoded(&b, p->name) < 0)
+        goto done;
+    if (p->version) {
+        /* rpm purls carry the epoch as a qualifier, not in the version */
+        const char *v = p->version;
+        if (!strcmp(p->type, "rpm") && p->epoch) {
+            const char *colon = strchr(v, ':');
+            if (colon)
+                v = colon + 1;
+        }
+        if (st_buf_putc(&b, '@') < 0 || put_encoded(&b, v) < 0)
+            goto done;
+    }
+    /* qualifiers in key order: arch, distro, epoch, upstream */
+    if (p->arch) {
+        if (st_buf_puts(&b, "?arch=") < 0 || put_encoded(&b, p->arch) < 0)
+            goto done;
+        q = true;
+    }
+    if (ns && os->version_id) {
+        if (st_buf_puts(&b, q ? "&distro=" : "?distro=") < 0 ||
+            put_encoded(&b, os->id) < 0 || st_buf_putc(&b, '-') < 0 ||
+            put_encoded(&b, os->version_id) < 0)
+            goto done;
+        q = true;
+    }
+    if (!strcmp(p->type, "rpm") && p->epoch) {
+        if (st_buf_puts(&b, q ? "&epoch=" : "?epoch=") < 0 ||
+            put_encoded(&b, p->epoch) < 0)
+            goto done;
+        q = true;
+    }
+    if (p->source_name && strcmp(p->source_name, p->name) &&
+        !strcmp(p->type, "deb")) {
+        if (st_buf_puts(&b, q ? "&upstream=" : "?upstream=") < 0 ||
+            put_encoded(&b, p->source_name) < 0)
+            goto done;
+    }
+    out = st_arena_strndup(a, b.ptr, b.len);
+done:
+    st_buf_release(&b);
+    return out;
+}
+
+/* ---- finishing -------------------------------------------------------- */
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_pkg(const void *x, const void *y)
+{
+    const st_package *a = *(st_package *const *)x;
+    const st_package *b = *(st_package *const *)y;
+    int c;
+    if ((c = cmp_str(a->type, b->type)) || (c = cmp_str(a->name, b->name)) ||
+        (c = cmp_str(a->version, b->version)) ||
+        (c = cmp_str(a->arch, b->arch)) ||
+        (c = cmp_str(a->found_in, b->found_in)))
+        return c;
+    return a->layer_index - b->layer_index;
+}
+
+int st_result__finish(st_result *r)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < r->packages.len; i++) {
+        st_package *p = r->packages.items[i];
+        if (!p->purl && !(p->purl = st_purl_for(r->arena, p, &r->os)))
+            return ST_ENOMEM;
+    }
+    st_vec_sort(&r->packages, cmp_pkg);
+    for (size_t i = 0; i < r->packages.len; i++) {
+        if (out && !cmp_pkg(&r->packages.items[out - 1],
+                            &r->packages.items[i]))
+            continue; /* the same package declared twice in one file */
+        r->packages.items[out++] = r->packages.items[i];
+    }
+    r->packages.len = out;
+    return 0;
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+const st_image_info *st_result_image(const st_result *r)
+{
+    return &r->image;
+}
+
+const st_os_info *st_result_os(const st_result *r)
+{
+    return &r->os;
+}
+
+size_t st_result_package_count(const st_result *r)
+{
+    return r->packages.len;
+}
+
+const st_package *st_result_package(const st_result *r, size_t i)
+{
+    return i < r->packages.len ? r->packages.items[i] : NULL;
+}
+
+size_t st_result_diagnostic_count(const st_result *r)
+{
+    return r->diags.len;
+}
+
+const st_diagnostic *st_result_diagnostic(const st_result *r, size_t i)
+{
+    return i < r->diags.len ? r->diags.items[i] : NULL;
+}
+
+const st_scan_stats *st_result_stats(const st_result *r)
+{
+    return &r->stats;
+}

@@ -1,0 +1,205 @@
+/* st_scan_image: the walker feeds the analyzers; the result collects what
+ * they find. Content is read once per file for every analyzer wanting it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze/analyzer.h"
+#include "image/image_int.h"
+#include "result_int.h"
+#include "util/banned.h"
+
+#define DEFAULT_MAX_FILE (64ull << 20)
+#define DEFAULT_MAX_LAYER (64ull << 30)
+#define DEFAULT_MAX_RATIO 2000u
+
+struct st_scan_ctx {
+    st_result *r;
+    st_walk *walk;
+    const st_image_info *info;
+    void *state[32];
+    st_buf content;
+    uint64_t max_file;
+    int rc; /* first fatal callback error */
+};
+
+st_arena *st_ctx_arena(st_scan_ctx *ctx)
+{
+    return ctx->r->arena;
+}
+
+st_package *st_ctx_add_package(st_scan_ctx *ctx)
+{
+    return st_result__add_package(ctx->r);
+}
+
+void st_ctx_package_layer(st_scan_ctx *ctx, st_package *p, int layer)
+{
+    p->layer_index = layer;
+    p->layer_diff_id = layer >= 0 && (size_t)layer < ctx->info->layer_count
+                           ? ctx->r->image.layers[layer].diff_id
+                           : NULL;
+}
+
+static void add_diag(st_scan_ctx *ctx, st_diag_level level,
+                     const char *analyzer, const char *path, int layer,
+                     const char *msg)
+{
+    st_arena *a = ctx->r->arena;
+    st_diagnostic *d = st_arena_alloc(a, sizeof(*d));
+    if (!d)
+        return;
+    d->level = level;
+    d->analyzer = analyzer;
+    d->path = path ? st_arena_printf(a, "/%s", path) : NULL;
+    d->layer_index = layer;
+    d->message = st_arena_strdup(a, msg);
+    st_vec_push(&ctx->r->diags, d);
+}
+
+void st_ctx_diag(st_scan_ctx *ctx, st_diag_level level, const char *analyzer,
+                 const char *path, int layer, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    add_diag(ctx, level, analyzer, path, layer, msg);
+}
+
+st_os_info *st_ctx_os(st_scan_ctx *ctx)
+{
+    return &ctx->r->os;
+}
+
+const st_fsnode *st_ctx_lookup(st_scan_ctx *ctx, const char *path,
+                               bool follow, st_buf *resolved)
+{
+    return st_walk_lookup(ctx->walk, path, follow, resolved);
+}
+
+static void walk_diag(void *payload, const char *path, int layer,
+                      const char *message)
+{
+    add_diag(payload, ST_DIAG_WARNING, "walk", path, layer, message);
+}
+
+static int on_entry(void *payload, const st_entry *e, st_walk_content *c)
+{
+    st_scan_ctx *ctx = payload;
+    size_t want[32], nwant = 0;
+    bool content = false;
+    uint64_t max = 0;
+
+    for (size_t i = 0; i < st_analyzer_count; i++) {
+        const st_analyzer_ops *an = st_analyzers[i];
+        if ((an->flags & ST_AN_VISIBLE_ONLY) && !e->visible)
+            continue;
+        if (!an->wants || !an->wants(e))
+            continue;
+        want[nwant++] = i;
+        if (an->flags & ST_AN_CONTENT) {
+            uint64_t m = an->max_content ? an->max_content : ctx->max_file;
+            content = true;
+            max = m > max ? m : max;
+        }
+    }
+    if (!nwant)
+        return 0;
+    if (content) {
+        int rc = st_walk_read_content(c, &ctx->content, max);
+        if (rc == ST_ENOMEM)
+            return rc;
+        if (rc < 0) {
+            add_diag(ctx, ST_DIAG_WARNING, "walk", e->path, e->layer,
+                     rc == ST_ELIMIT ? "file too large to analyze: skipped"
+                                     : "file content unreadable: skipped");
+            return 0;
+        }
+        ctx->r->stats.files_read++;
+    }
+    for (size_t k = 0; k < nwant; k++) {
+        const st_analyzer_ops *an = st_analyzers[want[k]];
+        bool with = an->flags & ST_AN_CONTENT;
+        int rc;
+        if (with && an->max_content && ctx->content.len > an->max_content)
+            continue;
+        rc = an->file(ctx->state[want[k]], ctx, e,
+                      with ? ctx->content.ptr : NULL,
+                      with ? ctx->content.len : 0);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
+                  st_error **err)
+{
+    st_scan_options defaults = ST_SCAN_OPTIONS_INIT;
+    st_scan_ctx ctx;
+    st_walk_options wo;
+    size_t began = 0;
+    int rc = 0;
+
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    memset(&ctx, 0, sizeof(ctx));
+    st_buf_init(&ctx.content, 0);
+    ctx.max_file = opts->max_file_bytes ? opts->max_file_bytes
+                                        : DEFAULT_MAX_FILE;
+    ctx.info = st_image_get_info(img);
+    if (st_analyzer_count > sizeof(ctx.state) / sizeof(ctx.state[0]))
+        return st_error_set(err, ST_ELIMIT, "scan", "too many analyzers");
+    if (!(ctx.r = st_result__new()) || !(ctx.walk = st_walk_new()) ||
+        st_result__set_image(ctx.r, ctx.info) < 0) {
+        rc = st_error_set(err, ST_ENOMEM, "scan", "out of memory");
+        goto done;
+    }
+    for (; began < st_analyzer_count; began++) {
+        const st_analyzer_ops *an = st_analyzers[began];
+        if (an->begin && (rc = an->begin(&ctx.state[began], &ctx)) < 0) {
+            rc = st_error_set(err, rc, "scan", "analyzer %s: %s", an->name,
+                              st_strerror(rc));
+            goto done;
+        }
+    }
+    memset(&wo, 0, sizeof(wo));
+    wo.entry = on_entry;
+    wo.diag = walk_diag;
+    wo.payload = &ctx;
+    wo.progress = opts->progress;
+    wo.progress_payload = opts->progress_payload;
+    wo.max_layer_bytes = opts->max_layer_bytes ? opts->max_layer_bytes
+                                               : DEFAULT_MAX_LAYER;
+    wo.max_ratio = opts->max_ratio ? opts->max_ratio : DEFAULT_MAX_RATIO;
+    wo.single_thread = opts->single_thread != 0;
+    if (img->kind == ST_SRC_DIR)
+        rc = st_walk_dir(ctx.walk, ctx.info->path, &wo, &ctx.r->stats, err);
+    else
+        rc = st_walk_image(ctx.walk, img, &wo, &ctx.r->stats, err);
+    if (rc < 0)
+        goto done;
+    for (size_t i = 0; i < st_analyzer_count; i++) {
+        const st_analyzer_ops *an = st_analyzers[i];
+        if (an->end && (rc = an->end(ctx.state[i], &ctx)) < 0) {
+            rc = st_error_set(err, rc, "scan", "analyzer %s: %s", an->name,
+                              st_strerror(rc));
+            goto done;
+        }
+    }
+    if ((rc = st_result__finish(ctx.r)) < 0) {
+        rc = st_error_set(err, rc, "scan", "out of memory");
+        goto done;
+    }
+    *out = st_steal(&ctx.r);
+done:
+    for (size_t i = 0; i < began; i++)
+        if (st_analyzers[i]->release)
+            st_analyzers[i]->release(ctx.state[i]);
+    st_walk_free(ctx.walk);
+    st_buf_release(&ctx.content);
+    st_result_free(ctx.r);
+    return rc;
+}
