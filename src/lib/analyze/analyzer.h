@@ -82,4 +82,10 @@ st_os_info *st_ctx_os(st_scan_ctx *ctx);
 const st_fsnode *st_ctx_lookup(st_scan_ctx *ctx, const char *path,
                                bool follow, st_buf *resolved);
 
+/* For unit tests and fuzzers: a context with an empty result and an empty
+ * filesystem, so one analyzer can be driven by hand (begin/file/end). */
+st_scan_ctx *st_scan__test_ctx(void);
+st_result *st_scan__test_result(st_scan_ctx *ctx);
+void st_scan__test_ctx_free(st_scan_ctx *ctx);
+
 #endif

@@ -203,3 +203,38 @@ done:
     st_result_free(ctx.r);
     return rc;
 }
+
+/* ---- for tests and fuzzers ------------------------------------------------ */
+
+st_scan_ctx *st_scan__test_ctx(void)
+{
+    st_scan_ctx *ctx = st_calloc(1, sizeof(*ctx));
+    static const st_image_info empty;
+    if (!ctx)
+        return NULL;
+    ctx->info = &empty;
+    ctx->max_file = DEFAULT_MAX_FILE;
+    st_buf_init(&ctx->content, 0);
+    ctx->r = st_result__new();
+    ctx->walk = st_walk_new();
+    if (!ctx->r || !ctx->walk) {
+        st_scan__test_ctx_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+st_result *st_scan__test_result(st_scan_ctx *ctx)
+{
+    return ctx->r;
+}
+
+void st_scan__test_ctx_free(st_scan_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    st_result_free(ctx->r);
+    st_walk_free(ctx->walk);
+    st_buf_release(&ctx->content);
+    st_free(ctx);
+}

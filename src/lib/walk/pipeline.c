@@ -8,9 +8,9 @@
 #include "pipeline.h"
 #include "util/banned.h"
 
-#define CHUNK_SIZE (2u << 20) /* uncompressed bytes per chunk */
+#define CHUNK_SIZE (1u << 20) /* uncompressed bytes per chunk */
 #define IN_SIZE (1u << 20)    /* blob bytes per read */
-#define NSLOTS 4
+#define NSLOTS 8
 #define RATIO_FLOOR (256ull << 20) /* bombs are judged past this much output */
 
 /* Producer state: where we are in the current layer. */

@@ -476,10 +476,9 @@ int st_walk_image(st_walk *w, st_image *img, const st_walk_options *opts,
         }
         if (l->diff_id && strcmp(diff_id, l->diff_id)) {
             rc = st_error_set(err, ST_EDIGEST, "walk",
-                              "layer %zu %s does not match its digest "
-                              "(diff_id %s, read %s): image tampered or "
-                              "corrupt",
-                              i + 1, l->name, l->diff_id, diff_id);
+                              "layer %zu diff_id %s does not match its "
+                              "digest (read %s): image tampered or corrupt",
+                              i + 1, l->diff_id, diff_id);
             goto done;
         }
         if (trc < 0) {
