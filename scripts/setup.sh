@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything strata needs to build, test and benchmark, from
+# Debian's packages (and, for the schema validators, the npm registry).
+# Idempotent: installs only what is missing; runs apt-get update at most
+# once, and only when a package has to be installed.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  # libraries
+  libarchive-dev libisal-dev zlib1g-dev libzstd-dev libssl-dev
+  libjansson-dev libsqlite3-dev libcmocka-dev
+  # tools the tests and benchmarks use: image builders, oracles, baselines
+  isal zstd jq mmdebstrap umoci skopeo rpm db-util sqlite3 hyperfine
+  python3 ca-certificates time bc nodejs npm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
+done
+# nodejs/npm may come from elsewhere on a developer machine
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  tmp=()
+  for p in "${missing[@]}"; do [[ $p == nodejs || $p == npm ]] || tmp+=("$p"); done
+  missing=("${tmp[@]}")
+fi
+
+if ((${#missing[@]})); then
+  if [[ $EUID -ne 0 ]]; then
+    echo "setup: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 2
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+fi
+echo "setup: all dependencies present" >&2
