@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Holds the dependency direction of STYLE.md: util depends on nothing in
+# strata; the model and report writers never reach into walk/source/analyze;
+# analyzers never include each other; the CLI sees only the public API.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bad=0
+check() { # check DIR REGEX-OF-FORBIDDEN-INCLUDES WHY
+  local hits
+  hits=$(grep -rnE "#include \"($2)" "$1" --include='*.c' --include='*.h' || true)
+  if [[ -n $hits ]]; then echo "$3:"; echo "$hits"; bad=1; fi
+}
+check src/lib/util 'source|image|walk|analyze|inventory|report)/' "util must not depend on other modules"
+check src/lib/report 'source|image|walk|analyze)/' "report writers read only the result model"
+check src/lib/walk 'analyze|inventory|report)/' "the walker knows nothing of analyzers"
+check src/lib/source 'walk/walk|analyze|inventory|report)/' "sources know nothing of the walk or analyzers"
+check src/cli '(util|source|image|walk|analyze|inventory|report)/' "the CLI uses only include/strata"
+for f in src/lib/analyze/*.c; do
+  self=$(basename "$f" .c)
+  hits=$(grep -nE '#include "(os|dpkg|apk|rpm)[a-z]*\.h"' "$f" | grep -v "\"$self" || true)
+  [[ -z $hits ]] || { echo "$f includes another analyzer: $hits"; bad=1; }
+done
+((bad == 0)) && echo "dependency direction: ok"
+exit $bad
