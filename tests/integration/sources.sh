@@ -72,8 +72,6 @@ if [[ -n $host ]]; then
 fi
 refused linux/s390x image --platform linux/s390x "oci:$M"
 refused windows/amd64 image --platform windows/amd64 "oci:$M"
-# --platform on a single-platform image that does not match it
-refused linux/arm64 image --platform linux/arm64 "oci:$F/minbase/oci"
 pass "platforms: arm64 and amd64 selected through a nested index; unknown platforms refused by name"
 
 # 5. OS detection, for an image and for a rootfs.
@@ -91,3 +89,9 @@ grep -q 'libc6' "$ST_TMP/out" || fail "table output does not list libc6"
 if jq -e . "$ST_TMP/out" >/dev/null 2>&1; then fail "default format is JSON, want table"; fi
 [[ ! -s $ST_TMP/err ]] || fail "--quiet: stderr not empty: $(head -3 "$ST_TMP/err")"
 pass "default table output lists packages; --quiet keeps stderr empty"
+
+# 7. --platform on a single-platform image of another platform: refused, as
+# docker does, rather than scanning an image that is not what was asked for.
+refused linux/arm64 image --platform linux/arm64 "oci:$F/minbase/oci"
+refused linux/arm64 image --platform linux/arm64 "docker-archive:$F/minbase/docker-archive.tar"
+pass "--platform that no image matches is refused, by name"
