@@ -63,7 +63,8 @@ int cmd_image(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.format = ST_FORMAT_TABLE;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+f:o:qh", opts, NULL)) != -1) {
+    opterr = 0; /* one line of our own instead */
+    while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (st_format_parse(&a.format, optarg) < 0)
@@ -98,13 +99,12 @@ int cmd_image(int argc, char **argv)
             help(stdout);
             return EXIT_OK;
         default:
-            help(stderr);
-            return EXIT_ERROR;
+            return cli_fail("image: bad option \"%s\" (see 'strata image --help')",
+                            argv[optind - 1]);
         }
     }
     if (optind != argc - 1) {
-        help(stderr);
-        return cli_fail("image: expected one reference");
+        return cli_fail("image: expected one reference (see 'strata image --help')");
     }
     a.ref = argv[optind];
     return cli_scan_and_report(&a);

@@ -46,7 +46,8 @@ int cmd_sbom(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.format = ST_FORMAT_CYCLONEDX;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+f:o:qh", opts, NULL)) != -1) {
+    opterr = 0; /* one line of our own instead */
+    while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (st_format_parse(&a.format, optarg) < 0 ||
@@ -69,13 +70,12 @@ int cmd_sbom(int argc, char **argv)
             help(stdout);
             return EXIT_OK;
         default:
-            help(stderr);
-            return EXIT_ERROR;
+            return cli_fail("sbom: bad option \"%s\" (see 'strata sbom --help')",
+                            argv[optind - 1]);
         }
     }
     if (optind != argc - 1) {
-        help(stderr);
-        return cli_fail("sbom: expected one reference");
+        return cli_fail("sbom: expected one reference (see 'strata sbom --help')");
     }
     a.ref = argv[optind];
     return cli_scan_and_report(&a);
