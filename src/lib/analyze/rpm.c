@@ -122,7 +122,9 @@ static int rpm_file(void *state, st_scan_ctx *ctx, const st_entry *e,
     st_error *err = NULL;
     int rc;
 
-    if (i < 0)
+    /* A hard link whose content the walker could not hand over is not a
+     * database we can judge. */
+    if (i < 0 || (e->type == ST_ENTRY_HARDLINK && !data))
         return 0;
     p.db = &s->dbs[i];
     /* A path is visible once; should it come twice, the last one wins. */

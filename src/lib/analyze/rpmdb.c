@@ -338,9 +338,14 @@ static int foreach_bdb(const uint8_t *data, size_t len, st_rpmdb_cb cb,
         spares[i] = bdb_u32(&b, data + 96 + i * 4);
     /* Every bucket has a page of its own. */
     if (max_bucket >= b.npages) {
-        rc = st_error_set(err, ST_EINVALID, "rpm",
-                          "Berkeley DB: %u buckets in %u pages", max_bucket,
-                          b.npages);
+        if ((uint64_t)last + 1 > b.npages)
+            rc = st_error_set(err, ST_EINVALID, "rpm",
+                              "Berkeley DB: truncated: %u of %llu pages",
+                              b.npages, (unsigned long long)last + 1);
+        else
+            rc = st_error_set(err, ST_EINVALID, "rpm",
+                              "Berkeley DB: %llu buckets in %u pages",
+                              (unsigned long long)max_bucket + 1, b.npages);
         goto done;
     }
     if (!(b.seen = st_calloc(b.npages / 8 + 1, 1))) {
@@ -370,8 +375,9 @@ static int foreach_bdb(const uint8_t *data, size_t len, st_rpmdb_cb cb,
     }
     if (b.damaged)
         rc = st_error_set(err, ST_EINVALID, "rpm",
-                          "Berkeley DB: %u damaged pages or records skipped",
-                          b.damaged);
+                          "Berkeley DB: %u damaged pages or records skipped%s",
+                          b.damaged,
+                          (uint64_t)last + 1 > b.npages ? " (truncated)" : "");
 
 done:
     st_free(b.seen);
