@@ -103,8 +103,10 @@ static json_t *image_component(const st_result *r, const char *ref,
     json_t *c = json_object(), *props = json_array();
     int rc = 0;
 
-    if (!c)
+    if (!c || !props) {
+        rc = ST_ENOMEM;
         goto done;
+    }
     ST_CHECK(put(c, "bom-ref", J(ref)));
     ST_CHECK(put(c, "type", json_string("container")));
     ST_CHECK(put(c, "name", J(st_report__image_name(r))));
@@ -113,8 +115,6 @@ static json_t *image_component(const st_result *r, const char *ref,
                                        ? img->manifest_digest
                                        : img->config_digest));
     ST_CHECK(put_opt(c, "purl", purl));
-    if (!props)
-        goto done;
     if (img) {
         ST_CHECK(prop(props, "strata:source", img->source));
         ST_CHECK(prop(props, "strata:manifest_digest",
@@ -133,7 +133,7 @@ static json_t *image_component(const st_result *r, const char *ref,
     ST_CHECK(put_props(c, st_steal(&props)));
 done:
     json_decref(props);
-    if (rc < 0 || !c) {
+    if (rc < 0) {
         json_decref(c);
         return NULL;
     }
@@ -145,8 +145,10 @@ static json_t *os_component(const st_os_info *os, const char *ref)
     json_t *c = json_object(), *props = json_array();
     int rc = 0;
 
-    if (!c || !props)
+    if (!c || !props) {
+        rc = ST_ENOMEM;
         goto done;
+    }
     ST_CHECK(put(c, "bom-ref", J(ref)));
     ST_CHECK(put(c, "type", json_string("operating-system")));
     ST_CHECK(put(c, "name", J(os->id ? os->id : os->family)));
@@ -162,7 +164,7 @@ static json_t *os_component(const st_os_info *os, const char *ref)
     ST_CHECK(put_props(c, st_steal(&props)));
 done:
     json_decref(props);
-    if (rc < 0 || !c) {
+    if (rc < 0) {
         json_decref(c);
         return NULL;
     }
@@ -174,8 +176,10 @@ static json_t *package_component(const st_package *p, const char *ref)
     json_t *c = json_object(), *props = json_array();
     int rc = 0;
 
-    if (!c || !props)
+    if (!c || !props) {
+        rc = ST_ENOMEM;
         goto done;
+    }
     ST_CHECK(put(c, "bom-ref", J(ref)));
     ST_CHECK(put(c, "type", json_string("library")));
     ST_CHECK(put(c, "name", J(p->name ? p->name : "")));
@@ -194,7 +198,7 @@ static json_t *package_component(const st_package *p, const char *ref)
     ST_CHECK(put_props(c, st_steal(&props)));
 done:
     json_decref(props);
-    if (rc < 0 || !c) {
+    if (rc < 0) {
         json_decref(c);
         return NULL;
     }
@@ -317,7 +321,7 @@ int st_report__cyclonedx(FILE *f, const st_result *r,
     st_report__rfc3339(when, st_report__time(opts));
 
     /* The image: its purl when its manifest digest is known. */
-    purl = st_report__image_purl(r);
+    ST_CHECK(st_report__image_purl(&purl, r));
     if (!(want = image_want(r, purl))) {
         rc = ST_ENOMEM;
         goto done;

@@ -191,7 +191,7 @@ done:
     return rc;
 }
 
-char *st_report__image_purl(const st_result *r)
+int st_report__image_purl(char **out, const st_result *r)
 {
     const st_image_info *img = st_result_image(r);
     st_buf b = ST_BUF_INIT(1 << 16);
@@ -201,9 +201,10 @@ char *st_report__image_purl(const st_result *r)
 
     /* Without a repository there is no name, and without a manifest no
      * version: no purl rather than a made-up one. */
+    *out = NULL;
     if (!img || !img->manifest_digest || !img->repo_tag_count ||
         !img->repo_tags[0] || !*img->repo_tags[0])
-        return NULL;
+        return 0;
     /* "registry/path/name:tag": split at the last ':' after the last '/'. */
     rt = img->repo_tags[0];
     slash = strrchr(rt, '/');
@@ -240,12 +241,11 @@ char *st_report__image_purl(const st_result *r)
             ST_CHECK(put_pct(&b, tag, strlen(tag), false));
         }
     }
+    if (!(*out = st_buf_detach(&b, NULL)))
+        rc = ST_ENOMEM;
 done:
-    if (rc < 0) {
-        st_buf_release(&b);
-        return NULL;
-    }
-    return st_buf_detach(&b, NULL);
+    st_buf_release(&b);
+    return rc;
 }
 
 /* ---- SPDX licence ids ------------------------------------------------- */
@@ -294,13 +294,48 @@ int st_report__flush(FILE *f, st_error **err)
     return 0;
 }
 
+typedef struct dump_state {
+    st_buf buf;
+    bool failed;
+} dump_state;
+
+/* Sticky: once a write failed every later one fails too, because jansson
+ * ignores the result of writing an object key (dump.c, unsorted keys) and
+ * would otherwise go on with the key missing. */
+static int dump_to_buf(const char *data, size_t n, void *payload)
+{
+    dump_state *d = payload;
+
+    if (d->failed || st_buf_put(&d->buf, data, n) < 0) {
+        d->failed = true;
+        return -1;
+    }
+    return 0;
+}
+
 int st_report__dump(FILE *f, const json_t *doc, st_error **err)
 {
-    if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-        fputc('\n', f) == EOF)
-        return st_error_set(err, ST_EIO, "report", "writing report: %s",
-                            strerror(errno ? errno : EIO));
-    return st_report__flush(f, err);
+    dump_state d = {ST_BUF_INIT(0), false};
+    st_buf *b = &d.buf;
+    int rc = 0;
+
+    /* Into memory first, so that running out of memory (ST_ENOMEM) and
+     * failing to write (ST_EIO) stay apart. */
+    if (json_dump_callback(doc, dump_to_buf, &d,
+                           JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+        d.failed || st_buf_putc(b, '\n') < 0) {
+        rc = st_error_set(err, ST_ENOMEM, "report", "out of memory");
+        goto done;
+    }
+    if (fwrite(b->ptr, 1, b->len, f) != b->len) {
+        rc = st_error_set(err, ST_EIO, "report", "writing report: %s",
+                          strerror(errno ? errno : EIO));
+        goto done;
+    }
+    rc = st_report__flush(f, err);
+done:
+    st_buf_release(b);
+    return rc;
 }
 
 /* ---- text from images ------------------------------------------------- */

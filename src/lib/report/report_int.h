@@ -53,11 +53,10 @@ char *st_report__seed(const st_result *r, const char *prefix);
 const char *st_report__image_name(const st_result *r);
 
 /* The package URL of the image itself, pkg:oci/NAME@sha256%3A…, with
- * repository_url, arch and tag qualifiers when known; NULL when the
- * image has no repo tag (no name) or no manifest digest (docker-archive,
- * dir), or when out of memory.
- * Caller frees with st_free. */
-char *st_report__image_purl(const st_result *r);
+ * arch, repository_url and tag qualifiers, into *out (caller frees with
+ * st_free). *out is NULL when the image has no repo tag (no name) or no
+ * manifest digest (docker-archive, dir). Returns 0 or ST_ENOMEM. */
+int st_report__image_purl(char **out, const st_result *r);
 
 /* True when s is exactly one SPDX licence id from strata's list of common
  * ids (a subset of the SPDX licence list; see spdx_ids in report.c). */

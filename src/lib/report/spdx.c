@@ -152,10 +152,11 @@ static int image_package(json_t *pkgs, json_t *rels, const st_result *r,
                          const char *id)
 {
     const st_image_info *img = st_result_image(r);
-    char *purl = st_report__image_purl(r);
+    char *purl = NULL;
     json_t *p = NULL;
     int rc = 0;
 
+    ST_CHECK(st_report__image_purl(&purl, r));
     p = package_new(id, st_report__image_name(r),
                     img ? (img->manifest_digest ? img->manifest_digest
                                                 : img->config_digest)
