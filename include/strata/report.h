@@ -32,8 +32,9 @@ typedef struct st_report_options {
     /* Creation time written into SBOMs; 0 = now (or SOURCE_DATE_EPOCH when
      * it is set in the environment). */
     time_t timestamp;
+    int list_files; /* json: each package's installed files ("files") */
 } st_report_options;
-#define ST_REPORT_OPTIONS_INIT {ST_REPORT_OPTIONS_VERSION, 0, 0, 0}
+#define ST_REPORT_OPTIONS_INIT {ST_REPORT_OPTIONS_VERSION, 0, 0, 0, 0}
 
 /* Parses a format name: "table", "json", "cyclonedx", "spdx-json" (also
  * "spdx"). Returns 0, or ST_EUSAGE for an unknown name. */

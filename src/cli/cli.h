@@ -36,6 +36,7 @@ typedef struct cli_scan_args {
     st_format format;
     bool quiet;
     bool list_packages;
+    bool list_files;
     bool single_thread;
     unsigned long long max_layer_bytes;
     unsigned long long max_file_bytes;

@@ -24,6 +24,7 @@ static void help(FILE *f)
 "  -f, --format FORMAT      table (default), json, cyclonedx, spdx-json\n"
 "  -o, --output FILE        write the report to FILE (atomically)\n"
 "      --list-packages      table: list every package\n"
+"      --list-files         json: each package's installed files\n"
 "      --platform OS/ARCH[/VARIANT]\n"
 "                           pick one image of a multi-platform index\n"
 "                           (default: the host's)\n"
@@ -41,7 +42,7 @@ static void help(FILE *f)
 "exit codes: 0 ok, 2 error (a tampered image is an error)\n");
 }
 
-enum { OPT_LIST = 256, OPT_PLATFORM, OPT_MAXLAYER, OPT_MAXFILE, OPT_SINGLE };
+enum { OPT_LIST = 256, OPT_FILES, OPT_PLATFORM, OPT_MAXLAYER, OPT_MAXFILE, OPT_SINGLE };
 
 int cmd_image(int argc, char **argv)
 {
@@ -49,6 +50,7 @@ int cmd_image(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"list-packages", no_argument, NULL, OPT_LIST},
+        {"list-files", no_argument, NULL, OPT_FILES},
         {"platform", required_argument, NULL, OPT_PLATFORM},
         {"quiet", no_argument, NULL, 'q'},
         {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
@@ -77,6 +79,9 @@ int cmd_image(int argc, char **argv)
             break;
         case OPT_LIST:
             a.list_packages = true;
+            break;
+        case OPT_FILES:
+            a.list_files = true;
             break;
         case OPT_PLATFORM:
             a.platform = optarg;

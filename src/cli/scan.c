@@ -139,6 +139,7 @@ int cli_scan_and_report(const cli_scan_args *a)
     if (pr.shown)
         fputs("\r\033[K", stderr);
     ro.list_packages = a->list_packages;
+    ro.list_files = a->list_files;
     ro.color = a->format == ST_FORMAT_TABLE && !a->output &&
                isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     if (a->output && !(out = open_output(a->output, &tmp))) {

@@ -139,9 +139,9 @@ int st_image__read_blob(st_image *img, const char *name, const char *what,
         st_sha256_hex(out->ptr, out->len, got);
         if (strcmp(got, digest)) {
             rc = st_error_set(err, ST_EDIGEST, "source",
-                              "%s %s does not match its digest (read %s): "
+                              "%s does not match its digest (read %s): "
                               "image tampered or corrupt",
-                              what, digest, got);
+                              what, got);
             goto done;
         }
     }
@@ -242,6 +242,33 @@ done:
 }
 
 /* ---- opening ------------------------------------------------------------ */
+
+/* An explicit --platform must match the image found, even when the source
+ * holds only one image (as docker refuses to run a foreign image). */
+static int check_platform(st_image *img, const char *want, st_error **err)
+{
+    char buf[96], *os, *arch, *var, *save = NULL;
+    const st_image_info *i = &img->info;
+
+    snprintf(buf, sizeof(buf), "%s", want);
+    os = strtok_r(buf, "/", &save);
+    arch = os ? strtok_r(NULL, "/", &save) : NULL;
+    var = arch ? strtok_r(NULL, "/", &save) : NULL;
+    if (!os || !arch)
+        return st_error_set(err, ST_EUSAGE, "image",
+                            "--platform %s: expected os/arch[/variant]", want);
+    if (!i->os || !i->architecture)
+        return 0; /* the config does not say: nothing to hold against it */
+    if (strcmp(os, i->os) || strcmp(arch, i->architecture) ||
+        (var && i->variant && strcmp(var, i->variant)) ||
+        (var && !i->variant && strcmp(var, "v8")))
+        return st_error_set(err, ST_ENOTFOUND, "image",
+                            "%s: no image for platform %s (it holds %s/%s%s%s)",
+                            i->path, want, i->os, i->architecture,
+                            i->variant ? "/" : "",
+                            i->variant ? i->variant : "");
+    return 0;
+}
 
 static bool has_prefix(const char *s, const char *p, const char **rest)
 {
@@ -431,6 +458,9 @@ int st_image_open(st_image **out, const char *ref,
             goto done;
         break;
     }
+    if (opts->platform && img->kind != ST_SRC_DIR &&
+        (rc = check_platform(img, opts->platform, err)) < 0)
+        goto done;
     *out = img;
     return 0;
 oom:

@@ -80,7 +80,7 @@ int st_result__set_image(st_result *r, const st_image_info *in)
 /* ---- purl ------------------------------------------------------------------
  * Package URLs per the purl spec: the type, a namespace (the distro for OS
  * packages), name and version percent-encoded except for the unreserved
- * characters [A-Za-z0-9.-_~], qualifiers sorted by key. */
+ * characters [A-Za-z0-9.-_~] and ':', qualifiers sorted by key. */
 
 static int put_encoded(st_buf *b, const char *s)
 {
@@ -90,7 +90,7 @@ static int put_encoded(st_buf *b, const char *s)
         int rc;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
             (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
-            c == '~')
+            c == '~' || c == ':') /* the spec: ':' is never encoded */
             rc = st_buf_putc(b, (char)c);
         else
             rc = st_buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
@@ -191,7 +191,8 @@ int st_result__finish(st_result *r)
 
     for (size_t i = 0; i < r->packages.len; i++) {
         st_package *p = r->packages.items[i];
-        if (!p->purl && !(p->purl = st_purl_for(r->arena, p, &r->os)))
+        if (!p->purl && p->type && p->name &&
+            !(p->purl = st_purl_for(r->arena, p, &r->os)))
             return ST_ENOMEM;
     }
     st_vec_sort(&r->packages, cmp_pkg);

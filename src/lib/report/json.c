@@ -94,9 +94,9 @@ static json_t *os_json(const st_os_info *os)
 
 /* Other tests rely on exactly these keys, in this order; append new ones
  * at the end and document them. */
-static json_t *package_json(const st_package *p)
+static json_t *package_json(const st_package *p, bool files)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                      " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
                      "type", J(p->type),
                      "name", J(p->name),
@@ -114,16 +114,30 @@ static json_t *package_json(const st_package *p)
                      "layer_index", int_or_null(p->layer_index),
                      "layer_diff_id", J(p->layer_diff_id),
                      "file_count", (json_int_t)p->file_count);
+    if (o && files) {
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < p->file_count; i++)
+            if (json_array_append_new(a, J(p->files[i])) < 0) {
+                json_decref(a);
+                a = NULL;
+            }
+        if (!a || json_object_set_new(o, "files", a) < 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }
 
-static json_t *packages_json(const st_result *r)
+static json_t *packages_json(const st_result *r, bool files)
 {
     size_t n = st_result_package_count(r);
     json_t *a = json_array();
 
     for (size_t i = 0; a && i < n; i++) {
         if (json_array_append_new(a,
-                                  package_json(st_result_package(r, i))) < 0) {
+                                  package_json(st_result_package(r, i),
+                                               files)) < 0) {
             json_decref(a);
             return NULL;
         }
@@ -173,13 +187,12 @@ int st_report__json(FILE *f, const st_result *r,
     json_t *doc = NULL;
     int rc = 0;
 
-    (void)opts;
     doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
                     "schema", SCHEMA,
                     "strata_version", st_version(),
                     "artifact", artifact_json(st_result_image(r)),
                     "os", os_json(st_result_os(r)),
-                    "packages", packages_json(r),
+                    "packages", packages_json(r, opts->list_files != 0),
                     "diagnostics", diagnostics_json(r),
                     "stats", stats_json(st_result_stats(r)));
     if (!doc) {

@@ -29,7 +29,7 @@ int st_source__docker_archive(st_image *img, const char *tag, st_error **err)
 {
     st_buf b = ST_BUF_INIT(0);
     json_t *man = NULL, *entry = NULL, *layers, *tags, *v;
-    const char *config, *cdigest;
+    const char *config, *cdigest, *cwhat;
     size_t i, n;
     int rc;
 
@@ -126,14 +126,18 @@ int st_source__docker_archive(st_image *img, const char *tag, st_error **err)
     }
     cdigest = digest_from_name(img->arena, config);
     img->info.config_digest = cdigest;
-    ST_CHECK(st_image__read_blob(img, config, "config", cdigest, -1,
+    cwhat = st_arena_printf(img->arena, "config %s",
+                            cdigest ? cdigest : config);
+    if (!cwhat)
+        goto oom;
+    ST_CHECK(st_image__read_blob(img, config, cwhat, cdigest, -1,
                                  img->max_json, &b, err));
     if (!cdigest) {
         char d[72];
         st_sha256_hex(b.ptr, b.len, d);
         img->info.config_digest = st_arena_strdup(img->arena, d);
     }
-    ST_CHECK(st_image__apply_config(img, b.ptr, b.len, "config", err));
+    ST_CHECK(st_image__apply_config(img, b.ptr, b.len, cwhat, err));
     for (i = 0; i < n; i++) {
         st_layer_rt *l = &img->layers[i];
         st_layer_info *info = (st_layer_info *)&img->info.layers[i];

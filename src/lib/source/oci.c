@@ -184,7 +184,7 @@ static int load_manifest(st_image *img, const json_t *desc, unsigned depth,
 {
     const char *digest = st_json_str(desc, "digest");
     const char *dmt = st_json_str(desc, "mediaType");
-    const char *name, *mt, *cdigest, *cmt, *cname, *what;
+    const char *name, *mt, *cdigest, *cmt, *cname, *what, *cwhat;
     st_buf b = ST_BUF_INIT(0);
     json_t *m = NULL, *config;
     int rc;
@@ -252,9 +252,13 @@ static int load_manifest(st_image *img, const json_t *desc, unsigned depth,
     ST_CHECK(load_layers(img, m, what, err));
     ST_CHECK(blob_name(img, cdigest, what, &cname, err));
     img->info.config_digest = st_arena_strdup(img->arena, cdigest);
-    ST_CHECK(st_image__read_blob(img, cname, "config", cdigest,
+    if (!(cwhat = st_arena_printf(img->arena, "config %s", cdigest))) {
+        rc = st_error_set(err, ST_ENOMEM, "source", "out of memory");
+        goto done;
+    }
+    ST_CHECK(st_image__read_blob(img, cname, cwhat, cdigest,
                                  desc_size(config), img->max_json, &b, err));
-    ST_CHECK(st_image__apply_config(img, b.ptr, b.len, "config", err));
+    ST_CHECK(st_image__apply_config(img, b.ptr, b.len, cwhat, err));
 done:
     json_decref(m);
     st_buf_release(&b);

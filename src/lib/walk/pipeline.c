@@ -32,6 +32,17 @@ struct producer {
     int err;             /* sticky error of this layer */
     char why[256];
     bool done;           /* all layers ended */
+    bool hash_inline;    /* no hasher thread: hash blobs here */
+    struct st_pipeline *pipe;
+};
+
+/* The digest of one blob, computed by the hasher thread. */
+struct blobhash {
+    char digest[72];
+    uint64_t size;
+    int err;
+    char why[256];
+    bool done;
 };
 
 struct slot {
@@ -48,7 +59,20 @@ struct st_pipeline {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv_full, cv_free;
+    /* The hasher thread hashes the blobs as stored, reading them a second
+     * time from the page cache; that keeps the decompressing thread, the
+     * critical path, to reading and inflating only. */
+    bool hasher_on;
+    pthread_t hasher;
+    pthread_cond_t cv_hash;
+    struct blobhash *hashes; /* one per step */
+    uint8_t *hbuf;
 };
+
+static bool cancelled(st_pipeline *p)
+{
+    return __atomic_load_n(&p->cancel, __ATOMIC_ACQUIRE);
+}
 
 int st_pread_full(int fd, void *buf, size_t n, uint64_t off)
 {
@@ -95,7 +119,8 @@ static size_t refill(struct producer *pr)
         fail(pr, ST_EIO, "read error: %s", strerror(errno));
         return 0;
     }
-    st_sha256_update(pr->hash, pr->in, n);
+    if (pr->hash_inline)
+        st_sha256_update(pr->hash, pr->in, n);
     pr->blob_read += n;
     pr->in_len = n;
     return n;
@@ -181,8 +206,9 @@ static int produce(struct producer *pr, st_chunk *c, uint8_t *buf)
         return 0;
 
     /* End of the layer: read and hash what is left of the blob so the
-     * digest can be judged even when the data could not be decoded. */
-    if (!pr->err || pr->err == ST_EINVALID) {
+     * digest can be judged even when the data could not be decoded (the
+     * hasher thread, when there is one, reads every blob whole). */
+    if (pr->hash_inline && (!pr->err || pr->err == ST_EINVALID)) {
         while (pr->layer_open && refill(pr))
             ;
     }
@@ -195,9 +221,24 @@ static int produce(struct producer *pr, st_chunk *c, uint8_t *buf)
     c->len = 0;
     c->blob_bytes = c->blob_size = pr->blob_read;
     c->comp = pr->comp;
-    st_sha256_final(pr->hash, c->digest);
     c->err = pr->err;
     memcpy(c->why, pr->why, sizeof(c->why));
+    if (pr->hash_inline) {
+        st_sha256_final(pr->hash, c->digest);
+    } else {
+        st_pipeline *p = pr->pipe;
+        struct blobhash *h = &p->hashes[pr->step];
+        pthread_mutex_lock(&p->mu);
+        while (!h->done && !p->cancel)
+            pthread_cond_wait(&p->cv_hash, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+        memcpy(c->digest, h->digest, sizeof(c->digest));
+        c->blob_size = h->size;
+        if (h->err && (!c->err || c->err == ST_EINVALID)) {
+            c->err = h->err;
+            memcpy(c->why, h->why, sizeof(c->why));
+        }
+    }
     layer_close(pr);
     pr->in_layer = false;
     if (++pr->step == pr->n)
@@ -243,6 +284,57 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+static void *hasher_main(void *arg)
+{
+    st_pipeline *p = arg;
+    st_sha256 *h = st_sha256_new();
+
+    for (size_t k = 0; k < p->pr.n && !cancelled(p); k++) {
+        struct blobhash r;
+        st_blobloc loc;
+        st_error *e = NULL;
+        uint64_t off = 0;
+
+        memset(&r, 0, sizeof(r));
+        if (!h) {
+            r.err = ST_ENOMEM;
+            snprintf(r.why, sizeof(r.why), "out of memory");
+        } else if (st_image__open_layer(p->pr.img, p->pr.order[k], &loc,
+                                        &e) < 0) {
+            char *m = st_error_format(e);
+            r.err = st_error_code(e);
+            snprintf(r.why, sizeof(r.why), "%s", m ? m : "cannot open blob");
+            st_free(m);
+            st_error_free(e);
+        } else {
+            st_sha256_reset(h);
+            while (off < loc.len && !cancelled(p)) {
+                size_t n = loc.len - off < IN_SIZE ? (size_t)(loc.len - off)
+                                                   : IN_SIZE;
+                if (st_pread_full(loc.fd, p->hbuf, n, loc.off + off)) {
+                    r.err = ST_EIO;
+                    snprintf(r.why, sizeof(r.why), "read error: %s",
+                             strerror(errno));
+                    break;
+                }
+                st_sha256_update(h, p->hbuf, n);
+                off += n;
+            }
+            if (loc.owns_fd)
+                close(loc.fd);
+            st_sha256_final(h, r.digest);
+            r.size = off;
+        }
+        r.done = true;
+        pthread_mutex_lock(&p->mu);
+        p->hashes[k] = r;
+        pthread_cond_broadcast(&p->cv_hash);
+        pthread_mutex_unlock(&p->mu);
+    }
+    st_sha256_free(h);
+    return NULL;
+}
+
 int st_pipeline_start(st_pipeline **out, st_image *img, const size_t *order,
                       size_t n, const st_pipeline_limits *lim,
                       st_error **err)
@@ -266,17 +358,32 @@ int st_pipeline_start(st_pipeline **out, st_image *img, const size_t *order,
     for (size_t i = 0; i < (p->threaded ? NSLOTS : 1); i++)
         if (!(p->slots[i].buf = st_malloc(CHUNK_SIZE)))
             goto done;
+    p->pr.pipe = p;
+    p->pr.hash_inline = true;
     if (p->threaded) {
         pthread_mutex_init(&p->mu, NULL);
         pthread_cond_init(&p->cv_full, NULL);
         pthread_cond_init(&p->cv_free, NULL);
+        pthread_cond_init(&p->cv_hash, NULL);
+        p->hashes = st_calloc(n ? n : 1, sizeof(*p->hashes));
+        p->hbuf = st_malloc(IN_SIZE);
+        if (p->hashes && p->hbuf &&
+            pthread_create(&p->hasher, NULL, hasher_main, p) == 0) {
+            p->hasher_on = true;
+            p->pr.hash_inline = false;
+        }
         if (pthread_create(&p->thread, NULL, thread_main, p)) {
+            p->threaded = false; /* fall back to one thread */
+            __atomic_store_n(&p->cancel, true, __ATOMIC_RELEASE);
+            if (p->hasher_on)
+                pthread_join(p->hasher, NULL);
+            p->hasher_on = false;
+            p->cancel = false;
+            p->pr.hash_inline = true;
             pthread_mutex_destroy(&p->mu);
             pthread_cond_destroy(&p->cv_full);
             pthread_cond_destroy(&p->cv_free);
-            p->threaded = false; /* fall back to one thread */
-            if (!p->slots[0].buf)
-                goto done;
+            pthread_cond_destroy(&p->cv_hash);
         }
     }
     *out = p;
@@ -323,14 +430,20 @@ void st_pipeline_free(st_pipeline *p)
         return;
     if (p->threaded) {
         pthread_mutex_lock(&p->mu);
-        p->cancel = true;
+        __atomic_store_n(&p->cancel, true, __ATOMIC_RELEASE);
         pthread_cond_broadcast(&p->cv_free);
+        pthread_cond_broadcast(&p->cv_hash);
         pthread_mutex_unlock(&p->mu);
         pthread_join(p->thread, NULL);
+        if (p->hasher_on)
+            pthread_join(p->hasher, NULL);
         pthread_mutex_destroy(&p->mu);
         pthread_cond_destroy(&p->cv_full);
         pthread_cond_destroy(&p->cv_free);
+        pthread_cond_destroy(&p->cv_hash);
     }
+    st_free(p->hashes);
+    st_free(p->hbuf);
     layer_close(&p->pr);
     for (size_t i = 0; i < NSLOTS; i++)
         st_free(p->slots[i].buf);

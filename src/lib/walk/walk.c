@@ -17,6 +17,9 @@
 #define MAX_ENTRIES 10000000ull /* per layer */
 #define MAX_PATH_LEN 4096
 #define MAX_LINK_HOPS 40
+/* Real layers compress 2-10:1; past this ratio (and size) say so. */
+#define SUSPICIOUS_RATIO 200
+#define SUSPICIOUS_FLOOR (64ull << 20)
 
 /* A path known from an upper layer (or the layer being walked). */
 struct node {
@@ -117,7 +120,7 @@ static int record_whiteout(st_walk *w, const char *path, size_t len,
     bool created;
     struct node *n;
 
-    if (namelen == 8 + 4 + 3 && !memcmp(name, ".wh..wh..opq", 12)) {
+    if (namelen == 12 && !memcmp(name, ".wh..wh..opq", 12)) {
         n = node_at(w, path, dirlen, &created);
         if (!n)
             return ST_ENOMEM;
@@ -226,7 +229,19 @@ struct tarfeed {
     const st_walk_options *opts;
     st_progress prog;
     uint64_t prog_base;  /* blob bytes of the layers already done */
+    const uint8_t *last; /* the chunk libarchive holds */
+    size_t last_len;
+    bool after_end;      /* draining past the tar's end marker */
+    uint64_t hidden;     /* non-zero bytes found after the end marker */
 };
+
+static uint64_t nonzero(const uint8_t *p, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += p[i] != 0;
+    return c;
+}
 
 static la_ssize_t feed_read(struct archive *a, void *payload,
                             const void **buf)
@@ -244,6 +259,10 @@ static la_ssize_t feed_read(struct archive *a, void *payload,
     }
     st_sha256_update(f->hash, c->data, c->len);
     f->bytes += c->len;
+    f->last = c->data;
+    f->last_len = c->len;
+    if (f->after_end)
+        f->hidden += nonzero(c->data, c->len);
     if (f->opts->progress) {
         f->prog.bytes_done = f->prog_base + c->blob_bytes;
         f->opts->progress(&f->prog, f->opts->progress_payload);
@@ -372,7 +391,15 @@ static int walk_tar(st_walk *w, struct tarfeed *f, int layer,
             (rc = f->opts->entry(f->opts->payload, &e, &content)) < 0)
             goto done;
     }
-    if (r != ARCHIVE_EOF) {
+    if (r == ARCHIVE_EOF) {
+        /* Tar readers stop at the end marker; data after it is invisible
+         * to them but still part of the layer: a place to hide things. */
+        uint64_t consumed = (uint64_t)archive_filter_bytes(a, 0);
+        uint64_t tail = f->bytes > consumed ? f->bytes - consumed : 0;
+        if (f->last && tail <= f->last_len)
+            f->hidden += nonzero(f->last + f->last_len - tail, (size_t)tail);
+        f->after_end = true;
+    } else {
         snprintf(why, whylen, "tar: %s",
                  archive_error_string(a) ? archive_error_string(a)
                                          : "unreadable archive");
@@ -390,8 +417,8 @@ static int layer_error(st_error **err, const st_image *img, size_t i,
     const st_layer_rt *l = &img->layers[i];
     char msg[512];
     snprintf(msg, sizeof(msg), fmt, arg);
-    return st_error_set(err, code, "walk", "layer %zu (%s): %s", i + 1,
-                        l->name, msg);
+    return st_error_set(err, code, "walk", "layer %zu/%zu (%s): %s", i + 1,
+                        img->info.layer_count, l->name, msg);
 }
 
 int st_walk_image(st_walk *w, st_image *img, const st_walk_options *opts,
@@ -429,6 +456,10 @@ int st_walk_image(st_walk *w, st_image *img, const st_walk_options *opts,
 
         f.end = NULL;
         f.bytes = 0;
+        f.last = NULL;
+        f.last_len = 0;
+        f.after_end = false;
+        f.hidden = 0;
         st_sha256_reset(f.hash);
         w->top = (int)i;
         trc = walk_tar(w, &f, (int)i, stats, why, sizeof(why));
@@ -456,16 +487,16 @@ int st_walk_image(st_walk *w, st_image *img, const st_walk_options *opts,
         }
         if (l->digest && strcmp(f.end->digest, l->digest)) {
             rc = st_error_set(err, ST_EDIGEST, "walk",
-                              "layer %zu %s does not match its digest "
+                              "layer %zu/%zu %s does not match its digest "
                               "(read %s): image tampered or corrupt",
-                              i + 1, l->digest, f.end->digest);
+                              i + 1, n, l->digest, f.end->digest);
             goto done;
         }
         if (l->size >= 0 && f.end->blob_size != (uint64_t)l->size) {
             rc = st_error_set(err, ST_EDIGEST, "walk",
-                              "layer %zu %s is %llu bytes, the manifest says "
-                              "%lld: image tampered or corrupt",
-                              i + 1, l->name,
+                              "layer %zu/%zu %s is %llu bytes, the manifest "
+                              "says %lld: image tampered or corrupt",
+                              i + 1, n, l->name,
                               (unsigned long long)f.end->blob_size,
                               (long long)l->size);
             goto done;
@@ -476,14 +507,32 @@ int st_walk_image(st_walk *w, st_image *img, const st_walk_options *opts,
         }
         if (l->diff_id && strcmp(diff_id, l->diff_id)) {
             rc = st_error_set(err, ST_EDIGEST, "walk",
-                              "layer %zu diff_id %s does not match its "
+                              "layer %zu/%zu diff_id %s does not match its "
                               "digest (read %s): image tampered or corrupt",
-                              i + 1, l->diff_id, diff_id);
+                              i + 1, n, l->diff_id, diff_id);
             goto done;
         }
         if (trc < 0) {
             rc = layer_error(err, img, i, trc, "%s", why);
             goto done;
+        }
+        if (f.hidden) {
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "%llu non-zero bytes after the end of the tar archive: "
+                     "hidden from tar readers",
+                     (unsigned long long)f.hidden);
+            diag(opts, NULL, (int)i, "%s", msg);
+        }
+        if (f.bytes > SUSPICIOUS_FLOOR && f.end->blob_size &&
+            f.bytes / f.end->blob_size >= SUSPICIOUS_RATIO) {
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "layer expands %llu:1 when decompressed (%llu MB): "
+                     "possible decompression bomb",
+                     (unsigned long long)(f.bytes / f.end->blob_size),
+                     (unsigned long long)(f.bytes >> 20));
+            diag(opts, NULL, (int)i, "%s", msg);
         }
         f.prog_base += f.end->blob_size;
         f.prog.layers_done++;
