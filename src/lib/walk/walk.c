@@ -169,6 +169,20 @@ static int record_entry(st_walk *w, const st_entry *e)
 
 /* ---- content ------------------------------------------------------------ */
 
+/* Reads up to cap bytes of the entry: from the tar or the rootfs file. */
+static ssize_t read_some(st_walk_content *c, char *buf, size_t cap)
+{
+    if (c->ar) {
+        la_ssize_t n = archive_read_data(c->ar, buf, cap);
+        return n < 0 ? -1 : (ssize_t)n;
+    }
+    for (;;) {
+        ssize_t n = read(c->fd, buf, cap);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
 int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max)
 {
     int rc;
@@ -178,37 +192,17 @@ int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max)
         return ST_ELIMIT;
     if ((rc = st_buf_grow(out, (size_t)c->size)) < 0)
         return rc;
-    if (c->ar) {
-        for (;;) {
-            la_ssize_t n;
-            if ((rc = st_buf_grow(out, 65536)) < 0)
-                return rc;
-            n = archive_read_data(c->ar, out->ptr + out->len,
-                                  out->alloc - out->len - 1);
-            if (n < 0)
-                return ST_EINVALID;
-            if (n == 0)
-                break;
-            out->len += (size_t)n;
-            out->ptr[out->len] = 0;
-            if (out->len > max) {
-                st_buf_reset(out);
-                return ST_ELIMIT;
-            }
-        }
-        return 0;
-    }
     for (;;) {
         ssize_t n;
         if ((rc = st_buf_grow(out, 65536)) < 0)
             return rc;
-        n = read(c->fd, out->ptr + out->len, out->alloc - out->len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ST_EIO;
+        n = read_some(c, out->ptr + out->len, out->alloc - out->len - 1);
+        if (n < 0) {
+            st_buf_reset(out);
+            return c->ar ? ST_EINVALID : ST_EIO;
+        }
         if (n == 0)
-            break;
+            return 0;
         out->len += (size_t)n;
         out->ptr[out->len] = 0;
         if (out->len > max) {
@@ -216,7 +210,6 @@ int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max)
             return ST_ELIMIT;
         }
     }
-    return 0;
 }
 
 /* ---- tar layers --------------------------------------------------------- */
