@@ -207,6 +207,24 @@ static void test_apk__layers(void **state)
     st_scan__test_ctx_free(r.ctx);
 }
 
+/* A NUL inside P: (a corrupt file) must not give a package named "".
+ * Found by fuzz_apk_installed. */
+static void test_apk__nul_in_name(void **state)
+{
+    (void)state;
+    static const char db[] = "P:\0\0\nV:1\n\nP:good\nV:2\n";
+    run r;
+    const st_result *res;
+    start(&r);
+    feed(&r, 0, true, db, sizeof(db) - 1);
+    res = finish(&r);
+    for (size_t i = 0; i < st_result_package_count(res); i++)
+        if (strlen(st_result_package(res, i)->name) == 0)
+            fail_msg("a package named \"\" was listed");
+    assert_non_null(pkg(res, "good"));
+    st_scan__test_ctx_free(r.ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_apk__syft_multiple),
         cmocka_unit_test(test_apk__malformed_and_no_origin),
         cmocka_unit_test(test_apk__layers),
+        cmocka_unit_test(test_apk__nul_in_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -357,6 +357,31 @@ static void test_dpkg__status_d(void **state)
     stop(&r);
 }
 
+/* A field value with a NUL inside (a corrupt file) must not become a
+ * package whose name is cut at the NUL ("" here): the stanza is malformed.
+ * Found by fuzz_dpkg_status. */
+static void test_dpkg__nul_in_name(void **state)
+{
+    (void)state;
+    static const char db[] = "Package: \0\0x\nVersion: 1\n\n"
+                             "Package: ok\nVersion: 1\x00\n\n"
+                             "Package: good\nVersion: 2\n";
+    run r;
+    const st_result *res;
+    start(&r);
+    feed(&r, "var/lib/dpkg/status", 0, true, db, sizeof(db) - 1);
+    res = finish(&r);
+    for (size_t i = 0; i < st_result_package_count(res); i++) {
+        const st_package *p = st_result_package(res, i);
+        if (strlen(p->name) == 0 || !strcmp(p->name, "ok"))
+            fail_msg("package \"%s\" %s built from a field with a NUL",
+                     p->name, p->version);
+    }
+    assert_non_null(pkg(res, "good"));
+    assert_true(st_result_diagnostic_count(res) >= 1);
+    stop(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_dpkg__layer_attribution),
         cmocka_unit_test(test_dpkg__deleted_status),
         cmocka_unit_test(test_dpkg__status_d),
+        cmocka_unit_test(test_dpkg__nul_in_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
