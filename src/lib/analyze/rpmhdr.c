@@ -196,7 +196,7 @@ static size_t files_budget(const hdr *h)
 static int join_files(st_rpm_header *out, const hdr *h, st_arena *a)
 {
     strarray dirs, bases;
-    entry idx;
+    entry idx = {0};
     bool have_dirs, have_bases, have_idx;
     const char **dirp = NULL;
     size_t *dirl = NULL;
