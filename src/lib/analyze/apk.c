@@ -104,8 +104,7 @@ static int on_stanza(void *payload, size_t line)
     st_package *pkg;
     int rc = 0;
 
-    if (!p->name.val || !p->name.vlen || !p->version.val ||
-        !p->version.vlen) {
+    if (!st_field_ok(&p->name) || !st_field_ok(&p->version)) {
         if (++p->bad == 1)
             st_ctx_diag(p->ctx, ST_DIAG_WARNING, "apk", p->e->path,
                         p->e->layer,

@@ -138,8 +138,7 @@ static int on_stanza(void *payload, size_t line)
     st_package *pkg;
     int rc = 0;
 
-    if (!s->package.val || !s->package.vlen || !s->version.val ||
-        !s->version.vlen) {
+    if (!st_field_ok(&s->package) || !st_field_ok(&s->version)) {
         if (s->package.val || s->version.val || s->status.val)
             p->bad++;
         if (p->bad == 1)

@@ -10,6 +10,11 @@ bool st_field_is(const st_field *f, const char *key)
     return f->klen == n && !strncasecmp(f->key, key, n);
 }
 
+bool st_field_ok(const st_field *f)
+{
+    return f->val && f->vlen && !memchr(f->val, 0, f->vlen);
+}
+
 int st_pkgdb__stanzas(const char *data, size_t len, bool continuation,
                       st_field_fn field, st_stanza_fn end, void *payload)
 {

@@ -42,5 +42,7 @@ int st_layertrack_note(st_layertrack *t, const char *name, size_t nlen,
 void st_layertrack_end_lower(st_layertrack *t, st_scan_ctx *ctx, int layer);
 
 bool st_field_is(const st_field *f, const char *key);
+/* A usable value: present, not empty, no NUL byte (corrupt files). */
+bool st_field_ok(const st_field *f);
 
 #endif

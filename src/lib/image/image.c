@@ -260,8 +260,7 @@ static int check_platform(st_image *img, const char *want, st_error **err)
     if (!i->os || !i->architecture)
         return 0; /* the config does not say: nothing to hold against it */
     if (strcmp(os, i->os) || strcmp(arch, i->architecture) ||
-        (var && i->variant && strcmp(var, i->variant)) ||
-        (var && !i->variant && strcmp(var, "v8")))
+        (var && i->variant && strcmp(var, i->variant)))
         return st_error_set(err, ST_ENOTFOUND, "image",
                             "%s: no image for platform %s (it holds %s/%s%s%s)",
                             i->path, want, i->os, i->architecture,
@@ -279,22 +278,27 @@ static bool has_prefix(const char *s, const char *p, const char **rest)
     return true;
 }
 
-/* Splits "PATH[:TAG]": a tag is the part after the last ':' when PATH
- * itself does not exist and the tag has no '/'. */
+/* Splits "PATH[:TAG]". The tag may hold ':' and '/' (docker-archive's
+ * "PATH:docker.io/library/debian:12"), so the path is the shortest prefix
+ * ending before a ':' that exists; the whole spec when it exists itself. */
 static int split_tag(st_image *img, const char *spec, const char **path,
                      const char **tag)
 {
     struct stat st;
-    const char *colon = strrchr(spec, ':');
     *path = st_arena_strdup(img->arena, spec);
     *tag = NULL;
     if (!*path)
         return ST_ENOMEM;
-    if (colon && stat(spec, &st) < 0 && !strchr(colon, '/')) {
-        *path = st_arena_strndup(img->arena, spec, (size_t)(colon - spec));
-        *tag = st_arena_strdup(img->arena, colon + 1);
-        if (!*path || !*tag)
+    if (stat(spec, &st) == 0)
+        return 0;
+    for (const char *c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
+        char *p = st_arena_strndup(img->arena, spec, (size_t)(c - spec));
+        if (!p)
             return ST_ENOMEM;
+        if (c[1] && stat(p, &st) == 0) {
+            *path = p;
+            return (*tag = st_arena_strdup(img->arena, c + 1)) ? 0 : ST_ENOMEM;
+        }
     }
     return 0;
 }
