@@ -382,6 +382,25 @@ static void test_dpkg__nul_in_name(void **state)
     stop(&r);
 }
 
+/* `file` gets data/len; nothing promises data[len] == 0. add_license
+ * calls st_str_startswith(data, "Format:") before checking len, reading
+ * past a 5-byte buffer (ASan: heap-buffer-overflow). Found by
+ * fuzz_dpkg_status. Kept last: under ASan it aborts the executable. */
+static void test_dpkg__copyright_not_nul_terminated(void **state)
+{
+    (void)state;
+    static const char db[] = "Package: x\nVersion: 1\n";
+    char *d = malloc(5);
+    run r;
+    memcpy(d, "Forma", 5);
+    start(&r);
+    feed(&r, "var/lib/dpkg/status", 0, true, db, sizeof(db) - 1);
+    feed(&r, "usr/share/doc/x/copyright", 0, true, d, 5);
+    assert_null(pkg(finish(&r), "x")->license);
+    stop(&r);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_dpkg__deleted_status),
         cmocka_unit_test(test_dpkg__status_d),
         cmocka_unit_test(test_dpkg__nul_in_name),
+        cmocka_unit_test(test_dpkg__copyright_not_nul_terminated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
