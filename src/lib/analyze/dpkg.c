@@ -257,7 +257,7 @@ static int add_license(struct dpkg *d, const st_entry *e, const char *data,
     bool created;
     int rc = 0;
 
-    if (!st_str_startswith(data, "Format:") || len < 8)
+    if (len < 8 || memcmp(data, "Format:", 7))
         return 0;
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(data + i, '\n', len - i);

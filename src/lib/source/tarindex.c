@@ -245,7 +245,9 @@ static int build(st_tarindex **out, const struct src *s, const char *what,
         }
         if (!have_path) {
             st_buf_reset(&path);
-            if (!memcmp(h + 257, "ustar", 5) && h[345]) {
+            /* POSIX ustar has a name prefix; GNU tar ("ustar  ") keeps
+             * times there instead */
+            if (!memcmp(h + 257, "ustar\0", 6) && h[345]) {
                 st_buf_put(&path, h + 345, strnlen((char *)h + 345, 155));
                 st_buf_putc(&path, '/');
             }
@@ -345,7 +347,7 @@ const st_tarmember *st_tarindex_find(const st_tarindex *t, const char *name)
 
     if (st_path_clean(&cur, name, strlen(name)) < 0)
         goto done;
-    for (int hops = 0; hops < 16; hops++) {
+    for (int hops = 0; hops <= 16; hops++) {
         m = st_map_get(t->byname, cur.ptr, cur.len);
         if (!m || m->type == '0' || m->type == '7')
             goto done;
