@@ -5,6 +5,7 @@
 #include "common.h"
 #include "image.h"
 #include "report.h"
+#include "version.h"
 #include "scan.h"
 
 #endif

@@ -8,7 +8,7 @@
 static const cli_command commands[] = {
     {"image", cmd_image, "scan a container image (archive, layout, rootfs)"},
     {"sbom", cmd_sbom, "write a CycloneDX or SPDX SBOM of an image"},
-    {"version", cmd_version, "print the version"},
+    {"version", cmd_version, "print the version; compare package versions"},
 };
 
 static void usage(FILE *f)

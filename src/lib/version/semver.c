@@ -1,0 +1,19 @@
+/* semver version comparison: not implemented yet (stub). */
+#include "version.h"
+
+int st_vercmp_semver(int *out, const char *a, const char *b)
+{
+    (void)a;
+    (void)b;
+    *out = 0;
+    return ST_EUNSUPPORTED;
+}
+
+int st_vercmp_npm(int *out, const char *a, const char *b)
+{
+    (void)a;
+    (void)b;
+    *out = 0;
+    return ST_EUNSUPPORTED;
+}
+
