@@ -117,6 +117,34 @@ typedef struct st_scan_stats {
     uint64_t files_read;        /* files whose content analyzers read */
 } st_scan_stats;
 
+/* A known vulnerability found in a package (after matching against the
+ * vulnerability DB; see strata/vulndb.h). Advisories that name the same
+ * flaw (through aliases) are merged into one finding. */
+typedef struct st_vuln {
+    const char *id;              /* primary id: the CVE when there is one */
+    size_t id_count;
+    const char *const *ids;      /* every id of the merged advisories */
+    size_t related_count;
+    const char *const *related;  /* related ids (e.g. the CVEs of a DSA) */
+    const st_package *package;   /* the affected package (in the result) */
+    const char *installed_version; /* the version that was compared */
+    const char *fixed_version;   /* first fixed version, NULL when none */
+    const char *status;          /* "fixed" (a fix exists) or "unfixed" */
+    const char *severity;        /* CRITICAL HIGH MEDIUM LOW or UNKNOWN */
+    const char *severity_source; /* e.g. "debian", "cvss:3.1", "ghsa" */
+    double cvss_score;           /* base score, -1 when none */
+    const char *cvss_vector;     /* the vector scored, or NULL */
+    const char *title;
+    const char *description;
+    size_t ref_count;
+    const char *const *refs;     /* reference URLs */
+    const char *published;
+    const char *modified;
+    const char *data_source;     /* the advisory feed: "Debian:12", "PyPI" */
+    const char *suppressed_by;   /* NULL, or why it is hidden: an ignore
+                                    rule or a VEX statement */
+} st_vuln;
+
 ST_API const st_image_info *st_result_image(const st_result *r);
 ST_API const st_os_info *st_result_os(const st_result *r);
 ST_API size_t st_result_package_count(const st_result *r);
@@ -125,6 +153,10 @@ ST_API size_t st_result_diagnostic_count(const st_result *r);
 ST_API const st_diagnostic *st_result_diagnostic(const st_result *r,
                                                  size_t i);
 ST_API const st_scan_stats *st_result_stats(const st_result *r);
+/* Vulnerabilities, sorted by severity (worst first), then package and id.
+ * Suppressed ones are included with suppressed_by set. */
+ST_API size_t st_result_vuln_count(const st_result *r);
+ST_API const st_vuln *st_result_vuln(const st_result *r, size_t i);
 
 /* Frees a result; NULL is allowed. */
 ST_API void st_result_free(st_result *r);

@@ -3,9 +3,11 @@
 #define STRATA_H
 
 #include "common.h"
+#include "filter.h"
 #include "image.h"
 #include "report.h"
-#include "version.h"
 #include "scan.h"
+#include "version.h"
+#include "vulndb.h"
 
 #endif

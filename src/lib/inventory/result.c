@@ -24,6 +24,7 @@ void st_result_free(st_result *r)
         return;
     st_vec_release(&r->packages);
     st_vec_release(&r->diags);
+    st_vec_release(&r->vulns);
     st_arena_free(r->arena);
     st_free(r);
 }
@@ -35,6 +36,15 @@ st_package *st_result__add_package(st_result *r)
         return NULL;
     p->layer_index = -1;
     return p;
+}
+
+st_vuln *st_result__add_vuln(st_result *r)
+{
+    st_vuln *v = st_arena_alloc(r->arena, sizeof(*v));
+    if (!v || st_vec_push(&r->vulns, v) < 0)
+        return NULL;
+    v->cvss_score = -1;
+    return v;
 }
 
 int st_result__set_image(st_result *r, const st_image_info *in)
@@ -241,4 +251,14 @@ const st_diagnostic *st_result_diagnostic(const st_result *r, size_t i)
 const st_scan_stats *st_result_stats(const st_result *r)
 {
     return &r->stats;
+}
+
+size_t st_result_vuln_count(const st_result *r)
+{
+    return r->vulns.len;
+}
+
+const st_vuln *st_result_vuln(const st_result *r, size_t i)
+{
+    return i < r->vulns.len ? r->vulns.items[i] : NULL;
 }

@@ -13,6 +13,8 @@ struct st_result {
     st_os_info os;
     st_vec packages;     /* st_package * */
     st_vec diags;        /* st_diagnostic * */
+    st_vec vulns;        /* st_vuln * */
+    bool matched;        /* the result went through the matcher */
     st_scan_stats stats;
 };
 
@@ -22,6 +24,9 @@ st_result *st_result__new(void);
 st_package *st_result__add_package(st_result *r);
 /* Copies an image description into the result. */
 int st_result__set_image(st_result *r, const st_image_info *info);
+/* Adds a zeroed finding (cvss_score -1); NULL when out of memory. */
+st_vuln *st_result__add_vuln(st_result *r);
+
 /* Fills purls, sorts packages (type, name, version, arch) and drops exact
  * duplicates. Run once, after every analyzer ended. */
 int st_result__finish(st_result *r);
