@@ -111,8 +111,8 @@ static void test_version__pypi_limits(void **state)
     snprintf(b, sizeof(b), "%s.x", a);
     assert_int_equal(st_vercmp_pypi(&r, b, "1.0"), ST_EINVALID);
     /* numbers far past 64 bits still compare by value */
-    assert_int_equal(st_vercmp_pypi(&r, "1.000010000000000000000000000000",
-                                    "1.999999999999999999999999999"), 0);
+    assert_int_equal(st_vercmp_pypi(&r, "1.00001000000000000000000000000000000",
+                                    "1.99999999999999999999999999999"), 0);
     assert_int_equal(r, 1);
     assert_int_equal(st_vercmp_pypi(&r, "", "1.0"), ST_EINVALID);
     assert_int_equal(st_vercmp_pypi(&r, "v", "1.0"), ST_EINVALID);
