@@ -6,7 +6,12 @@
  * "|3"… appended so references stay unique. The serial number is a UUID
  * version 5 of the image digest and the inventory (st_report__seed), so
  * the same scan gives the same BOM, byte for byte, for a given timestamp.
- * strata's own facts are properties named "strata:…". */
+ * strata's own facts are properties named "strata:…".
+ *
+ * When the result has findings, "vulnerabilities" lists each one (per
+ * vulnerability and package) that the severity and fix filters let
+ * through, suppressed ones included with an "analysis" that says why
+ * (docs/formats/json.md describes the same filters). */
 #include <string.h>
 
 #include "report_int.h"
@@ -230,7 +235,7 @@ static bool os_known(const st_os_info *os)
 /* components[] and dependencies[] together: the image depends on the OS
  * and on every package. */
 static int components(json_t *doc, const st_result *r, st_map *used,
-                      const char *image_ref)
+                      const char *image_ref, char **pkg_refs)
 {
     const st_os_info *os = st_result_os(r);
     size_t n = st_result_package_count(r);
@@ -265,7 +270,7 @@ static int components(json_t *doc, const st_result *r, st_map *used,
         ST_CHECK(json_array_append_new(comps, package_component(p, ref)) < 0
                  ? ST_ENOMEM : 0);
         ST_CHECK(json_array_append_new(on, J(ref)) < 0 ? ST_ENOMEM : 0);
-        st_free(st_steal(&ref));
+        pkg_refs[i] = st_steal(&ref);
         st_free(st_steal(&want));
     }
     ST_CHECK(json_array_append_new(deps,
@@ -281,6 +286,292 @@ done:
     json_decref(comps);
     json_decref(deps);
     json_decref(on);
+    return rc;
+}
+
+/* ---- vulnerabilities ------------------------------------------------- */
+
+/* CycloneDX's severity names (its enum, lowercase). */
+static const char *cdx_severity(const char *severity)
+{
+    static const char *const names[5] = {"unknown", "low", "medium", "high",
+                                         "critical"};
+
+    return names[st_report__sev_rank(severity)];
+}
+
+/* The scoring method, from the vector's prefix or the severity source
+ * ("cvss:3.1"); "other" when neither says. */
+static const char *cdx_method(const st_vuln *v)
+{
+    const char *vec = v->cvss_vector ? v->cvss_vector : "";
+    const char *src = v->severity_source ? v->severity_source : "";
+
+    if (st_str_startswith(vec, "CVSS:4.0/") || !strcmp(src, "cvss:4.0"))
+        return "CVSSv4";
+    if (st_str_startswith(vec, "CVSS:3.1/") || !strcmp(src, "cvss:3.1"))
+        return "CVSSv31";
+    if (st_str_startswith(vec, "CVSS:3.0/") || !strcmp(src, "cvss:3.0") ||
+        !strcmp(src, "cvss:3"))
+        return "CVSSv3";
+    if (st_str_startswith(vec, "AV:") || !strcmp(src, "cvss:2.0") ||
+        !strcmp(src, "cvss:2"))
+        return "CVSSv2";
+    return "other";
+}
+
+/* A date-time the schema accepts (RFC 3339 with a zone), from what the
+ * advisory says: kept when it already is one, "T00:00:00Z" added to a
+ * bare date, NULL (left out) otherwise. Caller frees. */
+static char *cdx_time(const char *s)
+{
+    static const char date_shape[] = "dddd-dd-dd";
+    size_t len = s ? strlen(s) : 0, i;
+    const char *t;
+
+    if (len < 10 || len > 64)
+        return NULL;
+    for (i = 0; i < 10; i++) {
+        bool digit = s[i] >= '0' && s[i] <= '9';
+
+        if (date_shape[i] == 'd' ? !digit : s[i] != '-')
+            return NULL;
+    }
+    if (len == 10) {
+        char out[32];
+
+        snprintf(out, sizeof(out), "%.10sT00:00:00Z", s);
+        return st_strdup(out);
+    }
+    /* "Thh:mm:ss", an optional fraction, then "Z" or "+hh:mm". */
+    t = s + 10;
+    if ((*t != 'T' && *t != 't') || strlen(t) < 10)
+        return NULL;
+    for (i = 1; i < 9; i++) {
+        bool digit = t[i] >= '0' && t[i] <= '9';
+
+        if ((i == 3 || i == 6) ? t[i] != ':' : !digit)
+            return NULL;
+    }
+    t += 9;
+    if (*t == '.') {
+        t++;
+        if (!(*t >= '0' && *t <= '9'))
+            return NULL;
+        while (*t >= '0' && *t <= '9')
+            t++;
+    }
+    if ((*t == 'Z' || *t == 'z') && !t[1])
+        return st_strdup(s);
+    if ((*t == '+' || *t == '-') && strlen(t) == 6 && t[1] >= '0' &&
+        t[1] <= '9' && t[2] >= '0' && t[2] <= '9' && t[3] == ':' &&
+        t[4] >= '0' && t[4] <= '9' && t[5] >= '0' && t[5] <= '9')
+        return st_strdup(s);
+    return NULL;
+}
+
+/* OpenVEX justifications (as st_filter_vex writes them into
+ * suppressed_by) in CycloneDX's terms. */
+static const char *cdx_justification(const char *vex)
+{
+    static const struct {
+        const char *vex, *cdx;
+    } map[] = {
+        {"component_not_present", "code_not_present"},
+        {"vulnerable_code_not_present", "code_not_present"},
+        {"vulnerable_code_not_in_execute_path", "code_not_reachable"},
+        {"vulnerable_code_cannot_be_controlled_by_adversary",
+         "requires_environment"},
+        {"inline_mitigations_already_exist",
+         "protected_by_mitigating_control"},
+    };
+    size_t n;
+
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        n = strlen(map[i].vex);
+        if (!strncmp(vex, map[i].vex, n) && (vex[n] == ' ' || !vex[n]))
+            return map[i].cdx;
+    }
+    return NULL;
+}
+
+/* analysis for a suppressed finding. suppressed_by is written by
+ * src/lib/filter: "VEX fixed (…)" is resolved; "VEX not_affected: J (…)"
+ * and an ignore rule are not_affected. detail is the reason as written. */
+static json_t *cdx_analysis(const char *why)
+{
+    const char *state = "not_affected", *just = NULL;
+    json_t *a;
+
+    if (st_str_startswith(why, "VEX fixed"))
+        state = "resolved";
+    else if (st_str_startswith(why, "VEX not_affected: "))
+        just = cdx_justification(why + strlen("VEX not_affected: "));
+    a = json_pack("{s:s}", "state", state);
+    if (a && just && json_object_set_new(a, "justification",
+                                         json_string(just)) < 0) {
+        json_decref(a);
+        return NULL;
+    }
+    if (a && json_object_set_new(a, "detail", J(why)) < 0) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+static json_t *cdx_vuln(const st_vuln *v, const char *bom_ref,
+                        const char *pkg_ref)
+{
+    json_t *o = json_object(), *refs = NULL, *rating = NULL;
+    char *url = NULL, *when = NULL;
+    const char *src = v->data_source;
+    int rc = 0;
+
+    if (!o || !(refs = json_array()) || !(url = st_report__vuln_url(v->id))) {
+        rc = ST_ENOMEM;
+        goto done;
+    }
+    ST_CHECK(put(o, "bom-ref", J(bom_ref)));
+    ST_CHECK(put(o, "id", J(v->id ? v->id : "")));
+    ST_CHECK(put(o, "source", json_pack("{s:o, s:o}", "name",
+                                        J(src ? src : "strata"), "url",
+                                        J(url))));
+    for (size_t i = 0; i < v->id_count + v->related_count; i++) {
+        const char *other = i < v->id_count ? v->ids[i]
+                                            : v->related[i - v->id_count];
+        char *ourl;
+
+        if (!other || (v->id && !strcmp(other, v->id)))
+            continue;
+        if (!(ourl = st_report__vuln_url(other))) {
+            rc = ST_ENOMEM;
+            goto done;
+        }
+        rc = json_array_append_new(refs, json_pack("{s:o, s:{s:o}}", "id",
+                                                   J(other), "source",
+                                                   "url", J(ourl))) < 0
+             ? ST_ENOMEM : 0;
+        st_free(ourl);
+        ST_CHECK(rc);
+    }
+    if (json_array_size(refs))
+        ST_CHECK(put(o, "references", st_steal(&refs)));
+    rating = json_pack("{s:{s:o}}", "source", "name",
+                       J(v->severity_source ? v->severity_source
+                                            : src ? src : "strata"));
+    if (!rating) {
+        rc = ST_ENOMEM;
+        goto done;
+    }
+    if (v->cvss_score >= 0 && v->cvss_score <= 10)
+        ST_CHECK(put(rating, "score", json_real(v->cvss_score)));
+    ST_CHECK(put(rating, "severity", json_string(cdx_severity(v->severity))));
+    ST_CHECK(put(rating, "method", json_string(cdx_method(v))));
+    if (v->cvss_vector && *v->cvss_vector)
+        ST_CHECK(put(rating, "vector", J(v->cvss_vector)));
+    ST_CHECK(put(o, "ratings", json_pack("[O]", rating)));
+    if (v->description && *v->description)
+        ST_CHECK(put(o, "description", J(v->description)));
+    else if (v->title && *v->title)
+        ST_CHECK(put(o, "description", J(v->title)));
+    if (v->fixed_version && *v->fixed_version) {
+        st_buf b = ST_BUF_INIT(1 << 20);
+
+        rc = st_buf_printf(&b, "Upgrade to %s", v->fixed_version);
+        if (rc >= 0)
+            rc = put(o, "recommendation", J(b.ptr));
+        st_buf_release(&b);
+        ST_CHECK(rc);
+    }
+    if ((when = cdx_time(v->published)))
+        ST_CHECK(put(o, "published", J(when)));
+    st_free(st_steal(&when));
+    if ((when = cdx_time(v->modified)))
+        ST_CHECK(put(o, "updated", J(when)));
+    if (v->suppressed_by)
+        ST_CHECK(put(o, "analysis", cdx_analysis(v->suppressed_by)));
+    {
+        const char *ver = v->installed_version ? v->installed_version
+                          : v->package ? v->package->version : NULL;
+        json_t *aff = json_pack("{s:o}", "ref", J(pkg_ref));
+
+        if (aff && ver && *ver && strlen(ver) <= 1024 &&
+            json_object_set_new(aff, "versions",
+                                json_pack("[{s:o, s:s}]", "version", J(ver),
+                                          "status", "affected")) < 0) {
+            json_decref(aff);
+            aff = NULL;
+        }
+        ST_CHECK(put(o, "affects", aff ? json_pack("[o]", aff) : NULL));
+    }
+done:
+    json_decref(refs);
+    json_decref(rating);
+    st_free(url);
+    st_free(when);
+    if (rc < 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* vulnerabilities[]: one per finding the filters let through, affecting
+ * the component its package became (pkg_refs, by package index). */
+static int vulnerabilities(json_t *doc, const st_result *r, st_map *used,
+                           char **pkg_refs, const st_report_options *opts)
+{
+    size_t n = st_result_vuln_count(r), np = st_result_package_count(r);
+    st_map *index = NULL; /* package pointer -> index + 1 */
+    json_t *a = NULL;
+    st_buf want = ST_BUF_INIT(1 << 20);
+    char *ref = NULL;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (!(index = st_map_new()) || !(a = json_array())) {
+        rc = ST_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < np; i++) {
+        const st_package *p = st_result_package(r, i);
+        void **slot;
+        bool created;
+
+        ST_CHECK(st_map_slot(index, (const char *)&p, sizeof(p), &slot,
+                             &created));
+        *slot = (void *)(uintptr_t)(i + 1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const st_vuln *v = st_result_vuln(r, i);
+        const st_package *p = v->package;
+        uintptr_t at;
+
+        if (!st_report__listed(v, opts))
+            continue;
+        at = p ? (uintptr_t)st_map_get(index, (const char *)&p, sizeof(p))
+               : 0;
+        if (!at)
+            continue; /* not a package of this result: nothing to affect */
+        st_buf_reset(&want);
+        ST_CHECK(st_buf_printf(&want, "strata:vuln:%s:%s", v->id ? v->id : "",
+                               pkg_refs[at - 1]));
+        if (!(ref = unique_ref(used, want.ptr))) {
+            rc = ST_ENOMEM;
+            goto done;
+        }
+        ST_CHECK(json_array_append_new(a, cdx_vuln(v, ref, pkg_refs[at - 1]))
+                 < 0 ? ST_ENOMEM : 0);
+        st_free(st_steal(&ref));
+    }
+    ST_CHECK(put(doc, "vulnerabilities", st_steal(&a)));
+done:
+    st_map_free(index);
+    json_decref(a);
+    st_buf_release(&want);
+    st_free(ref);
     return rc;
 }
 
@@ -308,10 +599,13 @@ int st_report__cyclonedx(FILE *f, const st_result *r,
     json_t *doc = NULL, *meta = NULL, *comp;
     st_map *used = st_map_new();
     char *seed = NULL, *purl = NULL, *image_ref = NULL, *want = NULL;
+    size_t np = st_result_package_count(r);
+    char **pkg_refs = st_calloc(np ? np : 1, sizeof(*pkg_refs));
     char uuid[37], serial[48], when[32];
     int rc = 0;
 
-    if (!used || !(seed = st_report__seed(r, "strata:cyclonedx")) ||
+    if (!used || !pkg_refs ||
+        !(seed = st_report__seed(r, "strata:cyclonedx")) ||
         !(doc = json_object())) {
         rc = ST_ENOMEM;
         goto done;
@@ -350,7 +644,8 @@ int st_report__cyclonedx(FILE *f, const st_result *r,
     comp = image_component(r, image_ref, purl);
     ST_CHECK(put(meta, "component", comp));
     ST_CHECK(put(doc, "metadata", st_steal(&meta)));
-    ST_CHECK(components(doc, r, used, image_ref));
+    ST_CHECK(components(doc, r, used, image_ref, pkg_refs));
+    ST_CHECK(vulnerabilities(doc, r, used, pkg_refs, opts));
     ST_CHECK(st_report__dump(f, doc, err));
 done:
     if (rc == ST_ENOMEM && err && !*err)
@@ -362,5 +657,8 @@ done:
     st_free(purl);
     st_free(image_ref);
     st_free(want);
+    for (size_t i = 0; pkg_refs && i < np; i++)
+        st_free(pkg_refs[i]);
+    st_free(pkg_refs);
     return rc;
 }

@@ -145,6 +145,69 @@ static json_t *packages_json(const st_result *r, bool files)
     return a;
 }
 
+/* The affected package, enough to find it in "packages". */
+static json_t *vuln_package_json(const st_package *p)
+{
+    static const st_package none = {.layer_index = -1};
+
+    if (!p)
+        p = &none;
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "name", J(p->name),
+                     "version", J(p->version),
+                     "type", J(p->type),
+                     "purl", J(p->purl),
+                     "layer_index", int_or_null(p->layer_index),
+                     "found_in", J(p->found_in));
+}
+
+/* Other tests rely on exactly these keys, in this order; append new ones
+ * at the end and document them. */
+static json_t *vuln_json(const st_vuln *v)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+                     " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", J(v->id),
+                     "ids", string_array(v->ids, v->id_count),
+                     "related", string_array(v->related, v->related_count),
+                     "package", vuln_package_json(v->package),
+                     "installed_version", J(v->installed_version),
+                     "fixed_version", J(v->fixed_version),
+                     "status", J(v->status),
+                     "severity", J(v->severity),
+                     "severity_source", J(v->severity_source),
+                     "cvss_score", !(v->cvss_score >= 0) ? json_null()
+                                                     : json_real(v->cvss_score),
+                     "cvss_vector", J(v->cvss_vector),
+                     "title", J(v->title),
+                     "description", J(v->description),
+                     "references", string_array(v->refs, v->ref_count),
+                     "published", J(v->published),
+                     "modified", J(v->modified),
+                     "data_source", J(v->data_source),
+                     "suppressed_by", J(v->suppressed_by));
+}
+
+/* Every finding the severity and fix filters let through, suppressed or
+ * not: suppressed ones say why in suppressed_by. */
+static json_t *vulns_json(const st_result *r, const st_report_options *opts)
+{
+    size_t n = st_result_vuln_count(r);
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < n; i++) {
+        const st_vuln *v = st_result_vuln(r, i);
+
+        if (!st_report__listed(v, opts))
+            continue;
+        if (json_array_append_new(a, vuln_json(v)) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 static json_t *diagnostics_json(const st_result *r)
 {
     size_t n = st_result_diagnostic_count(r);
@@ -187,12 +250,13 @@ int st_report__json(FILE *f, const st_result *r,
     json_t *doc = NULL;
     int rc = 0;
 
-    doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+    doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
                     "schema", SCHEMA,
                     "strata_version", st_version(),
                     "artifact", artifact_json(st_result_image(r)),
                     "os", os_json(st_result_os(r)),
                     "packages", packages_json(r, opts->list_files != 0),
+                    "vulnerabilities", vulns_json(r, opts),
                     "diagnostics", diagnostics_json(r),
                     "stats", stats_json(st_result_stats(r)));
     if (!doc) {

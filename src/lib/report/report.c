@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/evp.h>
 
+#include "inventory/result_int.h"
 #include "report_int.h"
 #include "util/banned.h"
 
@@ -24,6 +26,7 @@ static const struct writer {
     {"cyclonedx-json", ST_FORMAT_CYCLONEDX, st_report__cyclonedx},
     {"spdx-json", ST_FORMAT_SPDX, st_report__spdx},
     {"spdx", ST_FORMAT_SPDX, st_report__spdx},
+    {"sarif", ST_FORMAT_SARIF, st_report__sarif},
 };
 #define N_WRITERS (sizeof(writers) / sizeof(writers[0]))
 
@@ -60,6 +63,142 @@ int st_report_write(FILE *f, const st_result *r, st_format fmt,
     }
     return st_error_set(err, ST_EUSAGE, "report", "unknown format %d",
                         (int)fmt);
+}
+
+/* ---- findings --------------------------------------------------------- */
+
+static const char *const sev_names[] = {
+    "UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL",
+};
+
+int st_report__sev_rank(const char *severity)
+{
+    for (int i = 1; severity && i < 5; i++) {
+        if (!strcmp(severity, sev_names[i]))
+            return i;
+    }
+    return 0;
+}
+
+const char *st_report__sev_name(int rank)
+{
+    return rank >= 0 && rank < 5 ? sev_names[rank] : sev_names[0];
+}
+
+bool st_report__unfixed(const st_vuln *v)
+{
+    if (v->status)
+        return !strcmp(v->status, "unfixed");
+    return !v->fixed_version || !*v->fixed_version;
+}
+
+bool st_report__matched(const st_result *r)
+{
+    return r->matched || r->vulns.len > 0;
+}
+
+int st_severity_parse(unsigned *out, const char *list)
+{
+    unsigned bits = 0;
+    const char *p = list;
+
+    if (!out || !list)
+        return ST_EUSAGE;
+    for (;;) {
+        const char *start, *end;
+        int found = -1;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        start = p;
+        while (*p && *p != ',')
+            p++;
+        end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        for (int i = 0; i < 5; i++) {
+            size_t n = strlen(sev_names[i]);
+
+            if ((size_t)(end - start) == n &&
+                !strncasecmp(start, sev_names[i], n))
+                found = i;
+        }
+        if (found < 0)
+            return ST_EUSAGE; /* an unknown or empty name */
+        bits |= 1u << found;
+        if (!*p)
+            break;
+        p++; /* the comma */
+    }
+    *out = bits;
+    return 0;
+}
+
+/* The filters shared by every writer, except suppression. */
+static bool passes(const st_vuln *v, const st_report_options *opts)
+{
+    unsigned bit = 1u << st_report__sev_rank(v->severity);
+
+    if (opts->severities && !(opts->severities & bit))
+        return false;
+    if (opts->ignore_unfixed && st_report__unfixed(v))
+        return false;
+    return true;
+}
+
+int st_report_shows(const st_vuln *v, const st_report_options *opts)
+{
+    static const st_report_options defaults = ST_REPORT_OPTIONS_INIT;
+
+    if (!v)
+        return 0;
+    if (!opts)
+        opts = &defaults;
+    if (!passes(v, opts))
+        return 0;
+    return !v->suppressed_by || opts->show_suppressed;
+}
+
+bool st_report__listed(const st_vuln *v, const st_report_options *opts)
+{
+    return passes(v, opts);
+}
+
+size_t st_report_count(const st_result *r, const st_report_options *opts)
+{
+    size_t n = 0, total;
+
+    if (!r)
+        return 0;
+    total = st_result_vuln_count(r);
+    for (size_t i = 0; i < total; i++)
+        n += st_report_shows(st_result_vuln(r, i), opts) ? 1 : 0;
+    return n;
+}
+
+char *st_report__vuln_url(const char *id)
+{
+    st_buf b = ST_BUF_INIT(1 << 16);
+    const char *base = "https://osv.dev/vulnerability/";
+    int rc = 0;
+
+    if (!id)
+        id = "";
+    if (st_str_startswith(id, "CVE-"))
+        base = "https://nvd.nist.gov/vuln/detail/";
+    else if (st_str_startswith(id, "GHSA-"))
+        base = "https://github.com/advisories/";
+    else if (st_str_startswith(id, "DSA-") || st_str_startswith(id, "DLA-") ||
+             st_str_startswith(id, "TEMP-"))
+        base = "https://security-tracker.debian.org/tracker/";
+    ST_CHECK(st_buf_puts(&b, base));
+    ST_CHECK(st_report__pct(&b, id, strlen(id), false));
+done:
+    if (rc < 0) {
+        st_buf_release(&b);
+        return NULL;
+    }
+    return st_buf_detach(&b, NULL);
 }
 
 /* ---- time ------------------------------------------------------------- */
@@ -173,7 +312,7 @@ const char *st_report__image_name(const st_result *r)
 
 /* Appends s percent-encoded as a purl component: everything outside
  * [A-Za-z0-9.-_~] is encoded, and so is "/" unless keep_slash. */
-static int put_pct(st_buf *b, const char *s, size_t len, bool keep_slash)
+int st_report__pct(st_buf *b, const char *s, size_t len, bool keep_slash)
 {
     int rc = 0;
 
@@ -216,10 +355,10 @@ int st_report__image_purl(char **out, const st_result *r)
     ST_CHECK(st_buf_puts(&b, "pkg:oci/"));
     for (const char *c = name; c < repo_end; c++) {
         char lc = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
-        ST_CHECK(put_pct(&b, &lc, 1, false));
+        ST_CHECK(st_report__pct(&b, &lc, 1, false));
     }
     ST_CHECK(st_buf_putc(&b, '@'));
-    ST_CHECK(put_pct(&b, img->manifest_digest,
+    ST_CHECK(st_report__pct(&b, img->manifest_digest,
                      strlen(img->manifest_digest), false));
     /* Qualifiers sorted by key, as the purl spec asks. */
     {
@@ -227,18 +366,18 @@ int st_report__image_purl(char **out, const st_result *r)
 
         if (img->architecture) {
             ST_CHECK(st_buf_printf(&b, "%carch=", sep));
-            ST_CHECK(put_pct(&b, img->architecture,
+            ST_CHECK(st_report__pct(&b, img->architecture,
                              strlen(img->architecture), false));
             sep = '&';
         }
         if (repo_len) {
             ST_CHECK(st_buf_printf(&b, "%crepository_url=", sep));
-            ST_CHECK(put_pct(&b, rt, repo_len, true));
+            ST_CHECK(st_report__pct(&b, rt, repo_len, true));
             sep = '&';
         }
         if (tag && *tag) {
             ST_CHECK(st_buf_printf(&b, "%ctag=", sep));
-            ST_CHECK(put_pct(&b, tag, strlen(tag), false));
+            ST_CHECK(st_report__pct(&b, tag, strlen(tag), false));
         }
     }
     if (!(*out = st_buf_detach(&b, NULL)))
@@ -322,7 +461,8 @@ int st_report__dump(FILE *f, const json_t *doc, st_error **err)
     /* Into memory first, so that running out of memory (ST_ENOMEM) and
      * failing to write (ST_EIO) stay apart. */
     if (json_dump_callback(doc, dump_to_buf, &d,
-                           JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+                           JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                               JSON_REAL_PRECISION(10)) != 0 ||
         d.failed || st_buf_putc(b, '\n') < 0) {
         rc = st_error_set(err, ST_ENOMEM, "report", "out of memory");
         goto done;

@@ -28,6 +28,39 @@ int st_report__cyclonedx(FILE *f, const st_result *r,
                          const st_report_options *opts, st_error **err);
 int st_report__spdx(FILE *f, const st_result *r,
                     const st_report_options *opts, st_error **err);
+int st_report__sarif(FILE *f, const st_result *r,
+                     const st_report_options *opts, st_error **err);
+
+/* ---- findings ---------------------------------------------------------- */
+
+/* The rank of a severity name: CRITICAL 4, HIGH 3, MEDIUM 2, LOW 1,
+ * anything else (UNKNOWN, NULL, a name strata does not know) 0. Case
+ * matters: the result model writes them in capitals. */
+int st_report__sev_rank(const char *severity);
+
+/* The canonical name for a rank (0..4): "UNKNOWN" … "CRITICAL". */
+const char *st_report__sev_name(int rank);
+
+/* Whether a finding has no fix: status "unfixed", or no status and no
+ * fixed version. */
+bool st_report__unfixed(const st_vuln *v);
+
+/* Whether the result went through the vulnerability matcher (so "no
+ * findings" means none were found, not that nobody looked). */
+bool st_report__matched(const st_result *r);
+
+/* The filters of the JSON-shaped writers (json, cyclonedx): severities
+ * and ignore_unfixed apply, suppressed findings are kept (they say why). */
+bool st_report__listed(const st_vuln *v, const st_report_options *opts);
+
+/* A URL that describes a vulnerability id: NVD for CVE-…, GitHub for
+ * GHSA-…, the Debian tracker for DSA-/DLA-/TEMP-…, else osv.dev. Caller
+ * frees with st_free; NULL when out of memory. */
+char *st_report__vuln_url(const char *id);
+
+/* Appends s percent-encoded (RFC 3986): everything outside unreserved
+ * characters is encoded, and so is "/" unless keep_slash. */
+int st_report__pct(st_buf *b, const char *s, size_t len, bool keep_slash);
 
 /* The creation time of a report: opts->timestamp when non-zero, else
  * SOURCE_DATE_EPOCH when it is set to a valid number, else now. */

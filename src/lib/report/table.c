@@ -1,6 +1,8 @@
 /* The "table" format: a summary for people, then (with list_packages) one
- * aligned row per package, then the diagnostics. Text from the image is
- * cleaned of control characters before it reaches a terminal. */
+ * aligned row per package, then the vulnerabilities grouped by target (the
+ * OS packages, then each file that declared language packages), then the
+ * diagnostics. Text from the image or the vulnerability DB is cleaned of
+ * control characters before it reaches a terminal. */
 #include <string.h>
 
 #include "report_int.h"
@@ -273,6 +275,300 @@ done:
     return rc;
 }
 
+/* ---- vulnerabilities ------------------------------------------------- */
+
+#define TABLE_WIDTH 120 /* the TITLE column is cut to fit */
+#define TITLE_MIN 10
+
+enum { VC_PACKAGE, VC_INSTALLED, VC_FIXED, VC_SEVERITY, VC_ID, VC_TITLE,
+       N_VCOLS };
+static const char *const vcol_titles[N_VCOLS] = {
+    "PACKAGE", "INSTALLED", "FIXED", "SEVERITY", "ID", "TITLE",
+};
+/* By rank: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL. */
+static const char *const sev_sgr[5] = {
+    "\033[2m", "\033[34m", "\033[33m", "\033[31m", "\033[1;31m",
+};
+
+static bool os_type(const char *type)
+{
+    return type && (!strcmp(type, "deb") || !strcmp(type, "apk") ||
+                    !strcmp(type, "rpm"));
+}
+
+/* Findings are grouped by target: every OS package in one, and each file
+ * that declared a language package in its own. */
+static bool is_os_finding(const st_vuln *v)
+{
+    return v->package && os_type(v->package->type);
+}
+
+static const char *target_of(const st_vuln *v)
+{
+    return v->package && v->package->found_in ? v->package->found_in : "";
+}
+
+static bool same_target(const st_vuln *a, const st_vuln *b)
+{
+    if (is_os_finding(a) || is_os_finding(b))
+        return is_os_finding(a) && is_os_finding(b);
+    return !strcmp(target_of(a), target_of(b));
+}
+
+/* s cut to at most w code points, with "…" as the last one when cut. */
+static int put_cut(st_buf *b, const char *clean, size_t w)
+{
+    size_t n = st_report__width(clean), cps = 0;
+    const char *p = clean;
+
+    if (n <= w)
+        return st_buf_puts(b, clean);
+    if (w == 0)
+        return 0;
+    while (*p) {
+        if ((*p & 0xc0) != 0x80 && cps++ == w - 1)
+            break;
+        p++;
+    }
+    if (st_buf_put(b, clean, (size_t)(p - clean)) < 0)
+        return ST_ENOMEM;
+    return st_buf_puts(b, "\xe2\x80\xa6");
+}
+
+/* The text of one cell, cleaned for a terminal. Caller frees. */
+static char *vcell(const st_vuln *v, int col, bool show_suppressed)
+{
+    st_buf b = ST_BUF_INIT(1 << 20);
+    const st_package *p = v->package;
+    char *c = NULL;
+    int rc = 0;
+
+    switch (col) {
+    case VC_PACKAGE:
+        ST_CHECK(st_buf_puts(&b, p && p->name ? p->name : "-"));
+        break;
+    case VC_INSTALLED:
+        ST_CHECK(st_buf_puts(&b, v->installed_version ? v->installed_version
+                                 : p && p->version ? p->version : "-"));
+        break;
+    case VC_FIXED:
+        ST_CHECK(st_buf_puts(&b, v->fixed_version && *v->fixed_version
+                                 ? v->fixed_version : "(unfixed)"));
+        break;
+    case VC_SEVERITY:
+        ST_CHECK(st_buf_puts(&b, st_report__sev_name(
+                                     st_report__sev_rank(v->severity))));
+        break;
+    case VC_ID: {
+        size_t more = 0;
+
+        for (size_t i = 0; i < v->id_count; i++)
+            more += v->ids[i] && (!v->id || strcmp(v->ids[i], v->id));
+        ST_CHECK(st_buf_puts(&b, v->id ? v->id : "-"));
+        if (more)
+            ST_CHECK(st_buf_printf(&b, " +%zu", more));
+        break;
+    }
+    case VC_TITLE:
+        if (v->suppressed_by && show_suppressed)
+            ST_CHECK(st_buf_puts(&b, "(suppressed) "));
+        ST_CHECK(st_buf_puts(&b, v->title && *v->title ? v->title
+                                 : v->description && *v->description
+                                 ? v->description : "-"));
+        break;
+    }
+    c = st_report__clean(b.ptr, true);
+done:
+    st_buf_release(&b);
+    (void)rc;
+    return c;
+}
+
+static void totals_line(const out *o, const size_t count[5])
+{
+    fprintf(o->f, "Total: %zu (CRITICAL: %zu, HIGH: %zu, MEDIUM: %zu, "
+                  "LOW: %zu, UNKNOWN: %zu)\n",
+            count[0] + count[1] + count[2] + count[3] + count[4], count[4],
+            count[3], count[2], count[1], count[0]);
+}
+
+/* One target: its heading, the rows of `rows` (indices into the result),
+ * a totals line. */
+static int vuln_target(const out *o, const st_result *r, const size_t *rows,
+                       size_t n, const st_report_options *opts,
+                       size_t count[5])
+{
+    const st_vuln *first = st_result_vuln(r, rows[0]);
+    size_t width[N_VCOLS], used = 0, title_w;
+    char **cells = NULL;
+    st_buf head = ST_BUF_INIT(1 << 20);
+    int rc = 0;
+
+    if (n > SIZE_MAX / N_VCOLS / sizeof(*cells))
+        return ST_ENOMEM;
+    if (!(cells = st_calloc(n * N_VCOLS, sizeof(*cells))))
+        return ST_ENOMEM;
+    for (int c = 0; c < N_VCOLS; c++)
+        width[c] = strlen(vcol_titles[c]);
+    for (size_t i = 0; i < n; i++) {
+        const st_vuln *v = st_result_vuln(r, rows[i]);
+
+        count[st_report__sev_rank(v->severity)]++;
+        for (int c = 0; c < N_VCOLS; c++) {
+            char *s = vcell(v, c, opts->show_suppressed != 0);
+
+            if (!s) {
+                rc = ST_ENOMEM;
+                goto done;
+            }
+            cells[i * N_VCOLS + c] = s;
+            if (st_report__width(s) > width[c])
+                width[c] = st_report__width(s);
+        }
+    }
+    for (int c = 0; c < VC_TITLE; c++)
+        used += width[c] + 2;
+    title_w = used + TITLE_MIN < TABLE_WIDTH ? TABLE_WIDTH - used : TITLE_MIN;
+    if (width[VC_TITLE] > title_w)
+        width[VC_TITLE] = title_w;
+
+    /* "OS packages: Debian GNU/Linux 12 (bookworm)", or the file and the
+     * package type. */
+    if (is_os_finding(first)) {
+        ST_CHECK(st_buf_puts(&head, "OS packages: "));
+        ST_CHECK(os_line(&head, st_result_os(r)));
+    } else {
+        ST_CHECK(st_buf_puts(&head, *target_of(first) ? target_of(first)
+                                                      : "(unknown file)"));
+        if (first->package && first->package->type)
+            ST_CHECK(st_buf_printf(&head, " (%s)", first->package->type));
+    }
+    fputc('\n', o->f);
+    style(o, BOLD);
+    if (put_clean(o, head.ptr) < 0) {
+        rc = ST_ENOMEM;
+        goto done;
+    }
+    style(o, RESET);
+    fputc('\n', o->f);
+    style(o, BOLD);
+    for (int c = 0; c < N_VCOLS; c++) {
+        if (c + 1 < N_VCOLS)
+            fprintf(o->f, "%-*s  ", (int)width[c], vcol_titles[c]);
+        else
+            fputs(vcol_titles[c], o->f);
+    }
+    style(o, RESET);
+    fputc('\n', o->f);
+    for (size_t i = 0; i < n; i++) {
+        const st_vuln *v = st_result_vuln(r, rows[i]);
+
+        for (int c = 0; c < N_VCOLS; c++) {
+            const char *s = cells[i * N_VCOLS + c];
+
+            if (c == VC_TITLE) {
+                st_buf_reset(&head);
+                ST_CHECK(put_cut(&head, s, width[c]));
+                fputs(head.ptr, o->f);
+                break;
+            }
+            if (c == VC_SEVERITY)
+                style(o, sev_sgr[st_report__sev_rank(v->severity)]);
+            fputs(s, o->f);
+            if (c == VC_SEVERITY)
+                style(o, RESET);
+            fprintf(o->f, "%*s", (int)(width[c] - st_report__width(s) + 2),
+                    "");
+        }
+        fputc('\n', o->f);
+    }
+    {
+        size_t mine[5] = {0};
+
+        for (size_t i = 0; i < n; i++)
+            mine[st_report__sev_rank(st_result_vuln(r, rows[i])->severity)]++;
+        totals_line(o, mine);
+    }
+done:
+    for (size_t i = 0; cells && i < n * N_VCOLS; i++)
+        st_free(cells[i]);
+    st_free(cells);
+    st_buf_release(&head);
+    return rc;
+}
+
+static int vulnerabilities(const out *o, const st_result *r,
+                           const st_report_options *opts)
+{
+    size_t n = st_result_vuln_count(r), nrows, ntargets = 0;
+    size_t suppressed = 0, filtered = 0, count[5] = {0};
+    size_t *rows = NULL;
+    bool *done_v = NULL;
+    int rc = 0;
+
+    if (!n && !st_report__matched(r))
+        return 0;
+    fputc('\n', o->f);
+    style(o, BOLD);
+    fputs("Vulnerabilities", o->f);
+    style(o, RESET);
+    fputc('\n', o->f);
+    if (n && (!(rows = st_calloc(n, sizeof(*rows))) ||
+              !(done_v = st_calloc(n, sizeof(*done_v))))) {
+        rc = ST_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const st_vuln *v = st_result_vuln(r, i);
+
+        if (st_report_shows(v, opts))
+            continue;
+        done_v[i] = true;
+        if (st_report__listed(v, opts))
+            suppressed++;
+        else
+            filtered++;
+    }
+    /* OS packages first, then each other target in order of appearance. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const st_vuln *v = st_result_vuln(r, i);
+
+            if (done_v[i] || is_os_finding(v) != (pass == 0))
+                continue;
+            nrows = 0;
+            for (size_t j = i; j < n; j++) {
+                if (!done_v[j] && same_target(v, st_result_vuln(r, j))) {
+                    rows[nrows++] = j;
+                    done_v[j] = true;
+                }
+            }
+            ST_CHECK(vuln_target(o, r, rows, nrows, opts, count));
+            ntargets++;
+        }
+    }
+    if (ntargets == 0)
+        fputs("None found.\n", o->f);
+    if (ntargets > 1) {
+        fputc('\n', o->f);
+        totals_line(o, count);
+    }
+    if (suppressed || filtered) {
+        fprintf(o->f, "%s%zu not shown: ", ntargets ? "\n" : "",
+                suppressed + filtered);
+        if (suppressed)
+            fprintf(o->f, "%zu suppressed (ignore file or VEX)%s",
+                    suppressed, filtered ? ", " : "");
+        if (filtered)
+            fprintf(o->f, "%zu filtered out (severity or no fix)", filtered);
+        fputc('\n', o->f);
+    }
+done:
+    st_free(rows);
+    st_free(done_v);
+    return rc;
+}
+
 static int diagnostics(const out *o, const st_result *r)
 {
     size_t n = st_result_diagnostic_count(r);
@@ -311,6 +607,7 @@ int st_report__table(FILE *f, const st_result *r,
     ST_CHECK(header(&o, r));
     if (opts->list_packages)
         ST_CHECK(packages(&o, r));
+    ST_CHECK(vulnerabilities(&o, r, opts));
     ST_CHECK(diagnostics(&o, r));
 done:
     if (rc < 0)

@@ -242,7 +242,8 @@ static void test_report__format_parse(void **state)
         {"spdx", 0, ST_FORMAT_SPDX},
         {"JSON", ST_EUSAGE, 0},
         {"", ST_EUSAGE, 0},
-        {"sarif", ST_EUSAGE, 0},
+        {"sarif", 0, ST_FORMAT_SARIF},
+        {"SARIF", ST_EUSAGE, 0},
         {"spdx-tag-value", ST_EUSAGE, 0},
     };
     st_format f;
@@ -296,8 +297,8 @@ static void assert_keys(const json_t *o, const char *const *want)
 static void test_report__json_shape(void **state)
 {
     static const char *const top[] = {"schema", "strata_version", "artifact",
-                                      "os", "packages", "diagnostics",
-                                      "stats", NULL};
+                                      "os", "packages", "vulnerabilities",
+                                      "diagnostics", "stats", NULL};
     static const char *const pkg[] = {
         "type", "name", "version", "epoch", "release", "arch",
         "source_name", "source_version", "source_rpm", "license",
@@ -316,6 +317,9 @@ static void test_report__json_shape(void **state)
     (void)state;
     assert_true(!strncmp(a, "{\n  \"schema\": \"strata.scan/v1\",", 31));
     assert_keys(j, top);
+    /* no findings: an empty array, never a missing key */
+    assert_true(json_is_array(json_object_get(j, "vulnerabilities")));
+    assert_int_equal(json_array_size(json_object_get(j, "vulnerabilities")), 0);
     assert_string_equal(json_string_value(json_object_get(j, "strata_version")),
                         st_version());
 
@@ -752,6 +756,7 @@ static void test_report__table(void **state)
     assert_non_null(strstr(plain, "Manifest  sha256:cccccccccccc\n"));
     assert_non_null(strstr(plain, "Layers    2\n"));
     assert_null(strstr(plain, "TYPE"));
+    assert_null(strstr(plain, "Vulnerabilities")); /* not matched */
     assert_null(strchr(plain, '\033'));
     assert_non_null(strstr(plain, "\nwarning: /var/lib/dpkg/status.d/broken "
                                   "(layer 0): line 3: field without a name\n"));
@@ -846,7 +851,7 @@ static void test_report__write_error(void **state)
     (void)state;
     if (!f)
         skip();
-    for (int fmt = ST_FORMAT_TABLE; fmt <= ST_FORMAT_SPDX; fmt++) {
+    for (int fmt = ST_FORMAT_TABLE; fmt <= ST_FORMAT_SARIF; fmt++) {
         assert_int_equal(st_report_write(f, r, (st_format)fmt, NULL, &err),
                          ST_EIO);
         st_error_free(err);
@@ -870,7 +875,7 @@ static void test_report__alloc_failure(void **state)
 
     (void)state;
     json_set_alloc_funcs(st_malloc, st_free);
-    for (int fmt = ST_FORMAT_TABLE; fmt <= ST_FORMAT_SPDX; fmt++) {
+    for (int fmt = ST_FORMAT_TABLE; fmt <= ST_FORMAT_SARIF; fmt++) {
         char *want = render(r, (st_format)fmt, &o);
         long failed = 0;
 
