@@ -440,8 +440,12 @@ static int import_zip(struct import *im, const char *path, const char *name,
         st_buf_reset(&label);
         st_buf_printf(&label, "%s:%s", path, ename);
         if (size > (la_int64_t)MAX_RECORD) {
-            ST_CHECK(bad(im, label.ptr, "larger than 16 MiB", err));
-            continue;
+            /* no advisory is that large: a bomb, and the source is suspect */
+            rc = st_error_set(err, ST_ELIMIT, "vulndb",
+                              "%s: %lld bytes uncompressed, past the 16 MiB "
+                              "limit: decompression bomb?",
+                              label.ptr, (long long)size);
+            goto done;
         }
         st_buf_reset(&data);
         for (;;) {
