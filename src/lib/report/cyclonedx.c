@@ -323,7 +323,7 @@ static const char *cdx_method(const st_vuln *v)
 /* A date-time the schema accepts (RFC 3339 with a zone), from what the
  * advisory says: kept when it already is one, "T00:00:00Z" added to a
  * bare date, NULL (left out) otherwise. Caller frees. */
-static char *cdx_time(const char *s)
+static char *time_shape(const char *s, bool copy, bool *valid)
 {
     static const char date_shape[] = "dddd-dd-dd";
     size_t len = s ? strlen(s) : 0, i;
@@ -341,7 +341,8 @@ static char *cdx_time(const char *s)
         char out[32];
 
         snprintf(out, sizeof(out), "%.10sT00:00:00Z", s);
-        return st_strdup(out);
+        *valid = true;
+        return copy ? st_strdup(out) : NULL;
     }
     /* "Thh:mm:ss", an optional fraction, then "Z" or "+hh:mm". */
     t = s + 10;
@@ -361,13 +362,42 @@ static char *cdx_time(const char *s)
         while (*t >= '0' && *t <= '9')
             t++;
     }
-    if ((*t == 'Z' || *t == 'z') && !t[1])
-        return st_strdup(s);
-    if ((*t == '+' || *t == '-') && strlen(t) == 6 && t[1] >= '0' &&
-        t[1] <= '9' && t[2] >= '0' && t[2] <= '9' && t[3] == ':' &&
-        t[4] >= '0' && t[4] <= '9' && t[5] >= '0' && t[5] <= '9')
-        return st_strdup(s);
+    if (((*t == 'Z' || *t == 'z') && !t[1]) ||
+        ((*t == '+' || *t == '-') && strlen(t) == 6 && t[1] >= '0' &&
+         t[1] <= '9' && t[2] >= '0' && t[2] <= '9' && t[3] == ':' &&
+         t[4] >= '0' && t[4] <= '9' && t[5] >= '0' && t[5] <= '9')) {
+        *valid = true;
+        return copy ? st_strdup(s) : NULL;
+    }
     return NULL;
+}
+
+static char *cdx_time_of(const char *s)
+{
+    bool valid = false;
+
+    return time_shape(s, true, &valid);
+}
+
+static bool cdx_valid_time(const char *s)
+{
+    bool valid = false;
+
+    time_shape(s, false, &valid);
+    return valid;
+}
+
+/* Sets o[key] to the date-time form of s, when it has one. */
+static int put_time(json_t *o, const char *key, const char *s)
+{
+    char *t = cdx_time_of(s);
+    int rc;
+
+    if (!t)
+        return cdx_valid_time(s) ? ST_ENOMEM : 0;
+    rc = put(o, key, json_string(t));
+    st_free(t);
+    return rc;
 }
 
 /* OpenVEX justifications (as st_filter_vex writes them into
@@ -424,7 +454,7 @@ static json_t *cdx_vuln(const st_vuln *v, const char *bom_ref,
                         const char *pkg_ref)
 {
     json_t *o = json_object(), *refs = NULL, *rating = NULL;
-    char *url = NULL, *when = NULL;
+    char *url = NULL;
     const char *src = v->data_source;
     int rc = 0;
 
@@ -484,11 +514,8 @@ static json_t *cdx_vuln(const st_vuln *v, const char *bom_ref,
         st_buf_release(&b);
         ST_CHECK(rc);
     }
-    if ((when = cdx_time(v->published)))
-        ST_CHECK(put(o, "published", J(when)));
-    st_free(st_steal(&when));
-    if ((when = cdx_time(v->modified)))
-        ST_CHECK(put(o, "updated", J(when)));
+    ST_CHECK(put_time(o, "published", v->published));
+    ST_CHECK(put_time(o, "updated", v->modified));
     if (v->suppressed_by)
         ST_CHECK(put(o, "analysis", cdx_analysis(v->suppressed_by)));
     {
@@ -509,7 +536,6 @@ done:
     json_decref(refs);
     json_decref(rating);
     st_free(url);
-    st_free(when);
     if (rc < 0) {
         json_decref(o);
         return NULL;
