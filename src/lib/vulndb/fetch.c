@@ -662,12 +662,14 @@ static int attempt(fetch *f, st_fetch_result *res, outcome *o)
         while (wl && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
             wl--;
         if (cc == CURLE_UNSUPPORTED_PROTOCOL && f->https) {
-            char *to = NULL;
+            char *to = NULL, *shown = NULL;
             (void)curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &to);
+            shown = redact_url(to ? to : "?");
             rc = fail(o, ST_EIO, false,
-                      "%s: redirect to %s refused (only https may follow "
-                      "https): %.*s",
-                      f->shown_url, to ? to : "?", (int)wl, why);
+                      "%s: redirect to %s refused (an https download "
+                      "follows only https)",
+                      f->shown_url, shown ? shown : "?");
+            st_free(shown);
         } else {
             rc = fail(o, ST_EIO, transient_curl_error(cc), "%s: %.*s",
                       f->shown_url, (int)wl, why);
