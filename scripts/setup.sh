@@ -13,7 +13,7 @@ PACKAGES=(
   libjansson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev
   # tools the tests and benchmarks use: image builders, oracles, baselines
   isal zstd jq mmdebstrap umoci skopeo rpm db-util sqlite3 hyperfine
-  python3 ca-certificates time bc nodejs npm
+  python3 ca-certificates openssl time bc nodejs npm
 )
 
 missing=()

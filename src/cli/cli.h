@@ -21,6 +21,7 @@ typedef struct cli_command {
 int cmd_image(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 
 /* Prints "strata: <message>" (one line) to stderr and returns EXIT_ERROR. */
 int cli_fail(const char *fmt, ...) ST_PRINTF(1, 2);
@@ -40,6 +41,17 @@ typedef struct cli_scan_args {
     bool single_thread;
     unsigned long long max_layer_bytes;
     unsigned long long max_file_bytes;
+    /* vulnerabilities */
+    const char *db_dir;       /* --db; NULL: st_vulndb_default_dir() */
+    bool db_required;         /* a flag that needs findings was given */
+    bool no_vulns;
+    unsigned severities;
+    bool ignore_unfixed;
+    bool show_suppressed;
+    int exit_code;            /* --exit-code N; 0: off */
+    const char *ignorefile;   /* NULL: ./.strataignore when it exists */
+    const char **vex;
+    size_t vex_count;
 } cli_scan_args;
 int cli_scan_and_report(const cli_scan_args *a);
 

@@ -1,6 +1,7 @@
 /* strata image — scan a container image. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -21,7 +22,8 @@ static void help(FILE *f)
 "  PATH                       detected from what is there\n"
 "\n"
 "options:\n"
-"  -f, --format FORMAT      table (default), json, cyclonedx, spdx-json\n"
+"  -f, --format FORMAT      table (default), json, sarif, cyclonedx,\n"
+"                           spdx-json\n"
 "  -o, --output FILE        write the report to FILE (atomically)\n"
 "      --list-packages      table: list every package\n"
 "      --list-files         json: each package's installed files\n"
@@ -33,15 +35,31 @@ static void help(FILE *f)
 "                           (default 64G; suffixes k, M, G)\n"
 "      --max-file-size N    largest file read for analysis (default 64M)\n"
 "      --single-thread      decompress on the main thread only\n"
+"\n"
+"vulnerabilities (matched when a DB exists; see 'strata db --help'):\n"
+"      --db DIR             the vulnerability DB (default: $STRATA_DB, else\n"
+"                           ~/.cache/strata); required when given\n"
+"      --severity LIST      only these: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL\n"
+"      --ignore-unfixed     hide findings that have no fix yet\n"
+"      --exit-code N        exit with N when findings remain after filters\n"
+"      --ignorefile FILE    ignore rules (default: ./.strataignore if any)\n"
+"      --vex FILE           apply an OpenVEX document (repeatable)\n"
+"      --show-suppressed    list ignored and VEX-suppressed findings too\n"
+"      --no-vulns           packages only, no matching\n"
 "  -h, --help               this help\n"
 "\n"
 "examples:\n"
 "  strata image debian.tar\n"
 "  strata image --list-packages --format json oci:./layout:latest\n"
+"  strata image --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1 x.tar\n"
+"  strata image --format sarif debian.tar > out.sarif\n"
 "\n"
-"exit codes: 0 ok, 2 error (a tampered image is an error)\n");
+"exit codes: 0 ok, N (--exit-code) findings remain, 2 error (a tampered\n"
+"image is an error)\n");
 }
 
+enum { OPT_DB = 300, OPT_SEV, OPT_UNFIXED, OPT_EXIT, OPT_IGNORE, OPT_VEX,
+       OPT_SUPPRESSED, OPT_NOVULNS };
 enum { OPT_LIST = 256, OPT_FILES, OPT_PLATFORM, OPT_MAXLAYER, OPT_MAXFILE, OPT_SINGLE };
 
 int cmd_image(int argc, char **argv)
@@ -56,10 +74,20 @@ int cmd_image(int argc, char **argv)
         {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
         {"max-file-size", required_argument, NULL, OPT_MAXFILE},
         {"single-thread", no_argument, NULL, OPT_SINGLE},
+        {"db", required_argument, NULL, OPT_DB},
+        {"severity", required_argument, NULL, OPT_SEV},
+        {"ignore-unfixed", no_argument, NULL, OPT_UNFIXED},
+        {"exit-code", required_argument, NULL, OPT_EXIT},
+        {"ignorefile", required_argument, NULL, OPT_IGNORE},
+        {"vex", required_argument, NULL, OPT_VEX},
+        {"show-suppressed", no_argument, NULL, OPT_SUPPRESSED},
+        {"no-vulns", no_argument, NULL, OPT_NOVULNS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    const char *vex[64];
     cli_scan_args a;
+    char *end;
     int c;
 
     memset(&a, 0, sizeof(a));
@@ -100,6 +128,45 @@ int cmd_image(int argc, char **argv)
         case OPT_SINGLE:
             a.single_thread = true;
             break;
+        case OPT_DB:
+            a.db_dir = optarg;
+            a.db_required = true;
+            break;
+        case OPT_SEV:
+            if (st_severity_parse(&a.severities, optarg) < 0)
+                return cli_fail("--severity %s: expected a list of UNKNOWN, "
+                                "LOW, MEDIUM, HIGH, CRITICAL",
+                                optarg);
+            a.db_required = true;
+            break;
+        case OPT_UNFIXED:
+            a.ignore_unfixed = true;
+            a.db_required = true;
+            break;
+        case OPT_EXIT:
+            a.exit_code = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || a.exit_code < 0 ||
+                a.exit_code > 125)
+                return cli_fail("--exit-code %s: expected 0 to 125", optarg);
+            a.db_required = a.exit_code != 0;
+            break;
+        case OPT_IGNORE:
+            a.ignorefile = optarg;
+            a.db_required = true;
+            break;
+        case OPT_VEX:
+            if (a.vex_count == sizeof(vex) / sizeof(vex[0]))
+                return cli_fail("--vex: at most 64 documents");
+            vex[a.vex_count++] = optarg;
+            a.vex = vex;
+            a.db_required = true;
+            break;
+        case OPT_SUPPRESSED:
+            a.show_suppressed = true;
+            break;
+        case OPT_NOVULNS:
+            a.no_vulns = true;
+            break;
         case 'h':
             help(stdout);
             return EXIT_OK;
@@ -112,5 +179,10 @@ int cmd_image(int argc, char **argv)
         return cli_fail("image: expected one reference (see 'strata image --help')");
     }
     a.ref = argv[optind];
+    if (a.format == ST_FORMAT_SARIF)
+        a.db_required = true;
+    if (a.no_vulns && a.db_required)
+        return cli_fail("image: --no-vulns contradicts the vulnerability "
+                        "options given");
     return cli_scan_and_report(&a);
 }

@@ -105,6 +105,53 @@ static FILE *open_output(const char *path, char **tmp_out)
     return f;
 }
 
+/* Matches the result against the vulnerability DB and applies the ignore
+ * file and VEX documents. A missing DB is an error only when the user
+ * asked for something that needs findings. */
+static int vulns(const cli_scan_args *a, st_result *res, bool tty)
+{
+    char *dir = a->db_dir ? strdup(a->db_dir) : st_vulndb_default_dir();
+    const char *ignore = a->ignorefile;
+    st_vulndb *db = NULL;
+    st_error *err = NULL;
+    int rc = EXIT_OK;
+
+    if (!dir)
+        return cli_fail("out of memory");
+    if (st_vulndb_open(&db, dir, &err) < 0) {
+        if (st_error_code(err) == ST_ENOTFOUND && !a->db_required) {
+            if (tty)
+                fprintf(stderr, "strata: note: no vulnerability DB in %s: "
+                                "packages only (run 'strata db update')\n",
+                        dir);
+            st_error_free(err);
+            free(dir);
+            return EXIT_OK;
+        }
+        free(dir);
+        return cli_fail_err(err, NULL);
+    }
+    if (st_vulndb_match(db, res, &err) < 0) {
+        rc = cli_fail_err(err, "matching");
+        goto done;
+    }
+    if (!ignore && access(".strataignore", F_OK) == 0)
+        ignore = ".strataignore";
+    if (ignore && st_filter_ignorefile(res, ignore, time(NULL), &err) < 0) {
+        rc = cli_fail_err(err, NULL);
+        goto done;
+    }
+    for (size_t i = 0; i < a->vex_count; i++)
+        if (st_filter_vex(res, a->vex[i], &err) < 0) {
+            rc = cli_fail_err(err, NULL);
+            goto done;
+        }
+done:
+    st_vulndb_close(db);
+    free(dir);
+    return rc;
+}
+
 int cli_scan_and_report(const cli_scan_args *a)
 {
     st_image_options io = ST_IMAGE_OPTIONS_INIT;
@@ -138,6 +185,12 @@ int cli_scan_and_report(const cli_scan_args *a)
     }
     if (pr.shown)
         fputs("\r\033[K", stderr);
+    if (!a->no_vulns && (rc = vulns(a, res, tty_progress)) != EXIT_OK)
+        goto done;
+    rc = EXIT_ERROR;
+    ro.severities = a->severities;
+    ro.ignore_unfixed = a->ignore_unfixed;
+    ro.show_suppressed = a->show_suppressed;
     ro.list_packages = a->list_packages;
     ro.list_files = a->list_files;
     ro.color = a->format == ST_FORMAT_TABLE && !a->output &&
@@ -165,7 +218,7 @@ int cli_scan_and_report(const cli_scan_args *a)
         free(tmp);
         tmp = NULL;
     }
-    rc = EXIT_OK;
+    rc = a->exit_code && st_report_count(res, &ro) ? a->exit_code : EXIT_OK;
 done:
     if (tmp) {
         if (out)

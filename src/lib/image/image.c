@@ -14,11 +14,6 @@
 
 #define DEFAULT_MAX_JSON (4u << 20)
 
-const char *st_version(void)
-{
-    return ST_VERSION_STRING;
-}
-
 void st_image__host_platform(char *os, size_t oslen, char *arch,
                              size_t archlen, char *variant, size_t varlen)
 {

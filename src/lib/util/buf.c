@@ -30,7 +30,7 @@ int st_buf_grow(st_buf *b, size_t extra)
     n = b->alloc ? b->alloc : 64;
     while (n < want)
         n = n > SIZE_MAX / 2 ? want : n * 2;
-    if (b->max && n > b->max + 1)
+    if (b->max && b->max < SIZE_MAX && n > b->max + 1)
         n = b->max + 1;
     p = st_realloc(b->alloc ? b->ptr : NULL, n);
     if (!p)

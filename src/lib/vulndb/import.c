@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fetch.h"
 #include "vulndb_int.h"
 #include "util/json.h"
 #include "util/banned.h"
@@ -31,6 +32,8 @@ struct known {
 
 struct import {
     sqlite3 *db;
+    const char *dir;
+    sqlite3 *live; /* the DB being replaced: validators of past downloads */
     const char *path; /* the new DB file */
     const st_vulndb_update_options *opts;
     st_vulndb_update_stats stats;
@@ -629,11 +632,125 @@ done:
 
 /* ---- downloads ---------------------------------------------------------- */
 
-int st_vulndb__import_url(void *im, const char *url, st_error **err);
-
 static bool is_url(const char *s)
 {
     return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+}
+
+/* The ETag and Last-Modified this URL had when the live DB fetched it. */
+static void validators(struct import *im, const char *url, char **etag,
+                       char **lm)
+{
+    sqlite3_stmt *q = NULL;
+    *etag = *lm = NULL;
+    if (!im->live ||
+        sqlite3_prepare_v2(im->live,
+                           "SELECT etag, last_modified FROM sources WHERE "
+                           "origin = ? ORDER BY id DESC LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(q, 1, url, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *e = (const char *)sqlite3_column_text(q, 0);
+        const char *l = (const char *)sqlite3_column_text(q, 1);
+        *etag = e ? st_strdup(e) : NULL;
+        *lm = l ? st_strdup(l) : NULL;
+    }
+    sqlite3_finalize(q);
+}
+
+struct dlprogress {
+    struct import *im;
+    st_progress p;
+};
+
+static int on_fetch_progress(uint64_t done, uint64_t total, void *payload)
+{
+    struct dlprogress *d = payload;
+    d->p.bytes_done = done;
+    d->p.bytes_total = total;
+    d->im->opts->progress(&d->p, d->im->opts->progress_payload);
+    return 0;
+}
+
+/* Downloads a URL into <dir>/downloads/ (conditionally, resumably) and
+ * imports what arrived: an OSV zip or one JSON advisory. */
+static int import_url(struct import *im, const char *url, st_error **err)
+{
+    st_fetch_request req = ST_FETCH_REQUEST_INIT;
+    st_fetch_result res;
+    struct dlprogress prog;
+    st_buf dest = ST_BUF_INIT(8192);
+    char name[256], *etag = NULL, *lm = NULL, digest[72];
+    const char *tail = strrchr(url, '/');
+    int rc = 0;
+
+    memset(&res, 0, sizeof(res));
+    /* ".../<Ecosystem>/all.zip" goes by its ecosystem */
+    source_name(name, sizeof(name), url);
+    for (char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
+            *c = '_';
+    st_sha256_hex(url, strlen(url), digest);
+    st_buf_printf(&dest, "%s/downloads", im->dir);
+    if (mkdir(dest.ptr, 0755) < 0 && errno != EEXIST) {
+        rc = st_error_set(err, ST_EIO, "vulndb", "%s: %s", dest.ptr,
+                          strerror(errno));
+        goto done;
+    }
+    /* the URL's digest keeps two sources of one name apart */
+    st_buf_printf(&dest, "/%.12s-%s", digest + 7,
+                  tail && st_str_endswith(tail, ".json") ? "advisory.json"
+                                                         : "all.zip");
+    validators(im, url, &etag, &lm);
+    req.url = url;
+    req.dest = dest.ptr;
+    req.etag = etag;
+    req.last_modified = lm;
+    if (im->opts->progress) {
+        memset(&prog, 0, sizeof(prog));
+        prog.im = im;
+        req.progress = on_fetch_progress;
+        req.progress_payload = &prog;
+    }
+    if ((rc = st_fetch(&req, &res, err)) < 0)
+        goto done;
+    if (res.status == ST_FETCH_NOT_MODIFIED) {
+        im->stats.unchanged++;
+        logf_(im, "%s: not modified since the last update", url);
+    } else {
+        logf_(im, "downloaded %s (%llu bytes)", url,
+              (unsigned long long)res.bytes);
+    }
+    if (is_zip(dest.ptr)) {
+        rc = import_zip(im, dest.ptr, name, res.last_modified, res.etag,
+                        err);
+        if (rc == 0) {
+            /* the origin is the URL, so the next update can ask whether
+             * it changed */
+            sqlite3_stmt *q = NULL;
+            if (sqlite3_prepare_v2(im->db,
+                                   "UPDATE sources SET origin = ? WHERE id = ?",
+                                   -1, &q, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(q, 1, url, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(q, 2, im->source);
+                sqlite3_step(q);
+            }
+            sqlite3_finalize(q);
+        }
+    } else {
+        ST_CHECK(begin_source(im, name, url, res.last_modified, res.etag,
+                              res.sha256, err));
+        ST_CHECK(import_json_file(im, dest.ptr, err));
+        ST_CHECK(end_source(im, err));
+    }
+done:
+    st_fetch_result_release(&res);
+    st_free(etag);
+    st_free(lm);
+    st_buf_release(&dest);
+    return rc;
 }
 
 /* ---- the update as a whole --------------------------------------------- */
@@ -716,6 +833,13 @@ int st_vulndb_update(const char *dir, const st_vulndb_update_options *opts,
     st_vulndb__path(&live, dir, ST_VULNDB_FILE);
     st_buf_printf(&tmp, "%s.new-%ld", live.ptr, (long)getpid());
     im.path = tmp.ptr;
+    im.dir = dir;
+    if (access(live.ptr, F_OK) == 0 &&
+        sqlite3_open_v2(live.ptr, &im.live, SQLITE_OPEN_READONLY, NULL) !=
+            SQLITE_OK) {
+        sqlite3_close(im.live); /* unreadable: download everything again */
+        im.live = NULL;
+    }
     if (!(im.ids = st_map_new()) || !(im.arena = st_arena_new())) {
         rc = st_error_set(err, ST_ENOMEM, "vulndb", "out of memory");
         goto done;
@@ -736,7 +860,7 @@ int st_vulndb_update(const char *dir, const st_vulndb_update_options *opts,
         for (size_t i = 0; i < opts->source_count; i++) {
             const char *s = opts->sources[i];
             if (is_url(s))
-                rc = st_vulndb__import_url(&im, s, err);
+                rc = import_url(&im, s, err);
             else
                 rc = import_path(&im, s, err);
             if (rc < 0)
@@ -747,7 +871,7 @@ int st_vulndb_update(const char *dir, const st_vulndb_update_options *opts,
         for (size_t i = 0; eco[i]; i++) {
             st_buf_reset(&url);
             st_buf_printf(&url, "%s/%s/all.zip", ST_OSV_BUCKET, eco[i]);
-            ST_CHECK(st_vulndb__import_url(&im, url.ptr, err));
+            ST_CHECK(import_url(&im, url.ptr, err));
         }
     }
     {
@@ -799,6 +923,7 @@ done:
     finalize_all(&im);
     if (im.db)
         sqlite3_close(im.db);
+    sqlite3_close(im.live);
     if (created)
         unlink(tmp.ptr);
     if (lockfd >= 0)
@@ -813,12 +938,3 @@ done:
     return rc;
 }
 
-/* Until the downloader lands: URLs are refused with a clear message. */
-int st_vulndb__import_url(void *im, const char *url, st_error **err)
-{
-    (void)im;
-    return st_error_set(err, ST_EUNSUPPORTED, "vulndb",
-                        "%s: downloading is not available in this build; "
-                        "use 'strata db update --from DIR|ZIP'",
-                        url);
-}
