@@ -3,6 +3,7 @@
 #define STRATA_H
 
 #include "common.h"
+#include "cvss.h"
 #include "filter.h"
 #include "image.h"
 #include "report.h"

@@ -16,6 +16,7 @@ check src/lib/walk 'analyze|inventory|report)/' "the walker knows nothing of ana
 check src/lib/source 'walk/walk|analyze|inventory|report)/' "sources know nothing of the walk or analyzers"
 check src/lib/vulndb '(source|image|walk|analyze|report)/' "the vulnerability DB depends on util, version, cvss and the result model only"
 check src/lib/version '(source|image|walk|analyze|inventory|report|vulndb)/' "version comparators depend on util only"
+check src/lib/cvss '(source|image|walk|analyze|inventory|report|vulndb|version)/' "cvss depends on util only"
 check src/cli '(util|source|image|walk|analyze|inventory|report)/' "the CLI uses only include/strata"
 for f in src/lib/analyze/*.c; do
   self=$(basename "$f" .c)
