@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "severity.h"
+#include "strata/cvss.h"
 #include "util/json.h"
 #include "util/banned.h"
 
@@ -96,6 +97,19 @@ static void from_object(st_severity_pick *p, const char *json, bool distro,
     json_decref(o);
 }
 
+/* Which CVSS version to believe first: v3 (what most feeds rate by), then
+ * v4, then v2. */
+static int prio(const char *label)
+{
+    if (!strncmp(label, "cvss:3", 6))
+        return 3;
+    if (!strncmp(label, "cvss:4", 6))
+        return 2;
+    if (!strncmp(label, "cvss:2", 6))
+        return 1;
+    return 0;
+}
+
 void st_severity_pick_add(st_severity_pick *p, const char *severity_json,
                           const char *db_json, const char *aff_db_json,
                           const char *aff_eco_json, bool os_package,
@@ -114,7 +128,9 @@ void st_severity_pick_add(st_severity_pick *p, const char *severity_json,
         if (!strncmp(type, "CVSS_", 5)) {
             double s;
             char label[16];
-            if (st_vulndb__cvss(score, &s, label) == 0 && s > p->cvss) {
+            if (st_vulndb__cvss(score, &s, label) == 0 &&
+                (prio(label) > prio(p->cvss_src) ||
+                 (prio(label) == prio(p->cvss_src) && s > p->cvss))) {
                 p->cvss = s;
                 snprintf(p->cvss_src, sizeof(p->cvss_src), "%s", label);
                 snprintf(p->vector, sizeof(p->vector), "%s", score);
@@ -158,12 +174,11 @@ int st_severity_pick_finish(st_severity_pick *p, st_arena *a,
     return *source ? 0 : ST_ENOMEM;
 }
 
-/* CVSS scoring comes from the cvss module once it is built in; until then
- * vectors are kept but not scored. */
 int st_vulndb__cvss(const char *vector, double *score, char label[16])
 {
-    (void)vector;
-    *score = -1;
-    label[0] = 0;
-    return ST_EUNSUPPORTED;
+    st_cvss_version v;
+    if (st_cvss_score(score, &v, vector, NULL) < 0)
+        return ST_EINVALID;
+    snprintf(label, 16, "cvss:%s", st_cvss_version_name(v));
+    return 0;
 }
