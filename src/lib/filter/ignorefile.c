@@ -145,9 +145,10 @@ static int parse_line(rule *ru, st_arena *a, const char *line, size_t len,
             return st_error_set(err, ST_EINVALID, "filter",
                                 "%s:%u: NUL byte", file, lineno);
         if (tok++ == 0) {
-            if (memchr(t, ':', tl) && (!strncmp(t, "exp:", 4) ||
-                                       !strncmp(t, "pkg:", 4) ||
-                                       !strncmp(t, "path:", 5)))
+            /* The token is not NUL-terminated: compare within it. */
+            if ((tl >= 4 && (!memcmp(t, "exp:", 4) ||
+                             !memcmp(t, "pkg:", 4))) ||
+                (tl >= 5 && !memcmp(t, "path:", 5)))
                 return st_error_set(err, ST_EINVALID, "filter",
                                     "%s:%u: a rule starts with an id, not "
                                     "an option", file, lineno);
@@ -155,7 +156,7 @@ static int parse_line(rule *ru, st_arena *a, const char *line, size_t len,
                 return ST_ENOMEM;
             continue;
         }
-        if (tl > 4 && !strncmp(t, "exp:", 4)) {
+        if (tl > 4 && !memcmp(t, "exp:", 4)) {
             long long days;
 
             if (ru->exp)
@@ -169,13 +170,13 @@ static int parse_line(rule *ru, st_arena *a, const char *line, size_t len,
             if (!(ru->exp = st_arena_strndup(a, t + 4, tl - 4)))
                 return ST_ENOMEM;
             ru->until = (time_t)((days + 1) * 86400);
-        } else if (tl > 4 && !strncmp(t, "pkg:", 4)) {
+        } else if (tl > 4 && !memcmp(t, "pkg:", 4)) {
             if (ru->pkg)
                 return st_error_set(err, ST_EINVALID, "filter",
                                     "%s:%u: pkg: given twice", file, lineno);
             if (!(ru->pkg = st_arena_strndup(a, t + 4, tl - 4)))
                 return ST_ENOMEM;
-        } else if (tl > 5 && !strncmp(t, "path:", 5)) {
+        } else if (tl > 5 && !memcmp(t, "path:", 5)) {
             if (ru->path)
                 return st_error_set(err, ST_EINVALID, "filter",
                                     "%s:%u: path: given twice", file,
