@@ -2,101 +2,20 @@
  * `dpkg --compare-versions` (tests/data/vectors/dpkg.tsv), plus the syntax
  * corners where dpkg errors out, warns, or trims. Every row of the tables
  * below was checked with dpkg 1.21.22 (`dpkg --compare-versions A lt|eq|gt
- * B`); INVALID rows are those dpkg refuses with "bad syntax" errors. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "strata/version.h"
-
-#define INVALID 2 /* expected: the comparator returns ST_EINVALID */
-
-/* Compares a with b and b with a; checks the answers are e and -e (or
- * ST_EINVALID both ways). Returns 0 when both are right. */
-static int check_pair(const char *where, const char *a, const char *b, int e)
-{
-    int ab = 9, ba = 9;
-    int rc1 = st_version_compare(&ab, ST_VER_DEB, a, b);
-    int rc2 = st_version_compare(&ba, ST_VER_DEB, b, a);
-
-    if (e == INVALID) {
-        if (rc1 == ST_EINVALID && rc2 == ST_EINVALID)
-            return 0;
-        fprintf(stderr, "%s: [%s] [%s]: rc %d/%d, want ST_EINVALID\n", where,
-                a, b, rc1, rc2);
-        return 1;
-    }
-    if (rc1 == 0 && rc2 == 0 && ab == e && ba == -e)
-        return 0;
-    fprintf(stderr, "%s: [%s] [%s]: got %d/%d (rc %d/%d), want %d/%d\n",
-            where, a, b, ab, ba, rc1, rc2, e, -e);
-    return 1;
-}
-
-/* Runs every row of a vectors file (see tests/data/vectors/README.md);
- * returns the number of rows, failing the test on any wrong answer. */
-static int run_vectors(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[4096], where[256];
-    int rows = 0, bad = 0, lineno = 0;
-
-    assert_non_null(f);
-    while (fgets(line, sizeof(line), f)) {
-        char *a = line, *b, *e;
-        int want;
-
-        lineno++;
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0] == '#' || line[0] == '\0')
-            continue;
-        b = strchr(a, '\t');
-        assert_non_null(b);
-        *b++ = '\0';
-        e = strchr(b, '\t');
-        assert_non_null(e);
-        *e++ = '\0';
-        if (!strcmp(e, "invalid"))
-            want = INVALID;
-        else if (!strcmp(e, "-1") || !strcmp(e, "0") || !strcmp(e, "1"))
-            want = (int)strtol(e, NULL, 10);
-        else
-            fail_msg("%s:%d: bad expected value '%s'", path, lineno, e);
-        snprintf(where, sizeof(where), "%s:%d", path, lineno);
-        bad += check_pair(where, a, b, want);
-        if (want != INVALID) {
-            bad += check_pair(where, a, a, 0);
-            bad += check_pair(where, b, b, 0);
-        }
-        rows++;
-    }
-    fclose(f);
-    if (bad)
-        fail_msg("%s: %d wrong answers", path, bad);
-    return rows;
-}
+ * B`); VEC_INVALID rows are those dpkg refuses with "bad syntax" errors. */
+#include "vectors.h"
 
 static void test_version__deb_vectors(void **state)
 {
-    int rows;
+    vec_tally t = vec_run(ST_VER_DEB, "dpkg.tsv");
 
     (void)state;
-    rows = run_vectors(ST_TEST_DATA "/vectors/dpkg.tsv");
-    print_message("dpkg.tsv: %d rows agree\n", rows);
+    assert_int_equal(t.bad, 0);
     /* 55 upstream rows + 4838 from dpkg --compare-versions */
-    assert_true(rows >= 4893);
+    assert_true(t.rows >= 4893);
 }
 
-static const struct {
-    const char *a, *b;
-    int e;
-} cases[] = {
+static const vec_case cases[] = {
     /* blanks: leading and trailing spaces and tabs are trimmed */
     {" 1.0", "1.0", 0},
     {"1.0 ", "1.0", 0},
@@ -133,42 +52,36 @@ static const struct {
     {"1.18446744073709551616", "1.9", 1},
     /* dpkg --compare-versions takes "" as "no version" (lowest); as a
      * version string it is empty, which parseversion() refuses */
-    {"", "1", INVALID},
+    {"", "1", VEC_INVALID},
     /* refused by dpkg with a syntax error (arguments starting with '-'
      * are read as options by the dpkg CLI: these follow from strtol) */
-    {" ", "1", INVALID},
-    {"\t", "1", INVALID},
-    {"1.0 1", "1", INVALID},
-    {"1: 1", "1", INVALID},
-    {":1", "1", INVALID},
-    {"a:1", "1", INVALID},
-    {"+:1", "1", INVALID},
-    {"1a:1", "1", INVALID},
-    {"0x1:1", "1", INVALID},
-    {"1-2:3", "1", INVALID},
-    {"-1:1", "1", INVALID},
-    {"2147483648:1", "1", INVALID},
-    {"99999999999999999999999:1", "1", INVALID},
-    {"1:", "1", INVALID},
-    {"0:", "1", INVALID},
-    {"1.0-", "1", INVALID},
-    {"1.0-1-", "1", INVALID},
-    {"-1", "1", INVALID},
-    {"1:-1", "1", INVALID},
-    {"-", "1", INVALID},
+    {" ", "1", VEC_INVALID},
+    {"\t", "1", VEC_INVALID},
+    {"1.0 1", "1", VEC_INVALID},
+    {"1: 1", "1", VEC_INVALID},
+    {":1", "1", VEC_INVALID},
+    {"a:1", "1", VEC_INVALID},
+    {"+:1", "1", VEC_INVALID},
+    {"1a:1", "1", VEC_INVALID},
+    {"0x1:1", "1", VEC_INVALID},
+    {"1-2:3", "1", VEC_INVALID},
+    {"-1:1", "1", VEC_INVALID},
+    {"2147483648:1", "1", VEC_INVALID},
+    {"99999999999999999999999:1", "1", VEC_INVALID},
+    {"1:", "1", VEC_INVALID},
+    {"0:", "1", VEC_INVALID},
+    {"1.0-", "1", VEC_INVALID},
+    {"1.0-1-", "1", VEC_INVALID},
+    {"-1", "1", VEC_INVALID},
+    {"1:-1", "1", VEC_INVALID},
+    {"-", "1", VEC_INVALID},
 };
 
 static void test_version__deb_syntax(void **state)
 {
-    int bad = 0;
-    char where[64];
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        snprintf(where, sizeof(where), "cases[%zu]", i);
-        bad += check_pair(where, cases[i].a, cases[i].b, cases[i].e);
-    }
-    assert_int_equal(bad, 0);
+    assert_int_equal(
+        vec_check_cases(ST_VER_DEB, "cases", cases, VEC_COUNT(cases)), 0);
 }
 
 /* Sorting real versions with the comparator gives dpkg's order. */
@@ -195,12 +108,8 @@ static void test_version__deb_sorted_chain(void **state)
 
 static void test_version__deb_scheme_name(void **state)
 {
-    st_version_scheme s = ST_VER_COUNT;
-
     (void)state;
-    assert_int_equal(st_version_scheme_parse(&s, "deb"), 0);
-    assert_int_equal(s, ST_VER_DEB);
-    assert_string_equal(st_version_scheme_name(ST_VER_DEB), "deb");
+    vec_assert_name(ST_VER_DEB, "deb");
 }
 
 int main(void)

@@ -1,89 +1,18 @@
-/* pypi: PEP 440 comparison (st_vercmp_pypi) against pypa/packaging's
+/* pypi: PEP 440 comparison (ST_VER_PYPI) against pypa/packaging's
  * own ordered list, normalisation pairs and invalid versions.
  * Every row of tests/data/vectors/pypi.tsv is checked in both directions;
  * see tests/data/vectors/README-lang.md for where the rows come from. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "version/version.h"
+#include "vectors.h"
 
 /* Rows in the vector file; a file that lost or gained rows fails. */
 #define EXPECTED_ROWS 4403
 #define EXPECTED_INVALID 21
 
-typedef struct tally {
-    size_t rows, invalid, bad;
-} tally;
-
-/* Checks one "a<TAB>b<TAB>expected" row; prints what disagrees. */
-static void check_row(st_vercmp_fn fn, const char *a, const char *b,
-                      const char *want, size_t lineno, tally *t)
-{
-    int r1 = 9, r2 = 9, rc1, rc2;
-    rc1 = fn(&r1, a, b);
-    rc2 = fn(&r2, b, a);
-    t->rows++;
-    if (!strcmp(want, "invalid")) {
-        t->invalid++;
-        if (rc1 != ST_EINVALID || rc2 != ST_EINVALID) {
-            print_message("line %zu: \"%s\" vs \"%s\": want invalid, got "
-                          "rc %d/%d\n", lineno, a, b, rc1, rc2);
-            t->bad++;
-        }
-        return;
-    }
-    int w = atoi(want);
-    if (rc1 != 0 || rc2 != 0 || r1 != w || r2 != -w) {
-        print_message("line %zu: \"%s\" vs \"%s\": want %d, got %d (rc %d),"
-                      " reversed %d (rc %d)\n", lineno, a, b, w, r1, rc1, r2,
-                      rc2);
-        t->bad++;
-    }
-}
-
-static tally run_vectors(const char *name, st_vercmp_fn fn)
-{
-    char path[1024], line[4096];
-    tally t = {0, 0, 0};
-    size_t lineno = 0;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/vectors/%s", ST_TEST_DATA, name);
-    f = fopen(path, "r");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    while (fgets(line, sizeof(line), f)) {
-        char *a = line, *b, *want, *nl;
-        lineno++;
-        nl = strchr(line, '\n');
-        if (!nl)
-            fail_msg("%s:%zu: line too long", name, lineno);
-        *nl = 0;
-        if (line[0] == '#' || line[0] == 0)
-            continue;
-        b = strchr(a, '\t');
-        want = b ? strchr(b + 1, '\t') : NULL;
-        if (!b || !want || strchr(want + 1, '\t'))
-            fail_msg("%s:%zu: not three tab-separated fields", name, lineno);
-        *b++ = 0;
-        *want++ = 0;
-        check_row(fn, a, b, want, lineno, &t);
-    }
-    fclose(f);
-    return t;
-}
-
 static void test_version__pypi_vectors(void **state)
 {
+    vec_tally t = vec_run(ST_VER_PYPI, "pypi.tsv");
+
     (void)state;
-    tally t = run_vectors("pypi.tsv", st_vercmp_pypi);
     assert_int_equal(t.bad, 0);
     assert_int_equal(t.rows, EXPECTED_ROWS);
     assert_int_equal(t.invalid, EXPECTED_INVALID);
@@ -93,34 +22,37 @@ static void test_version__pypi_vectors(void **state)
  * them does a long version become invalid. */
 static void test_version__pypi_limits(void **state)
 {
+    static const vec_case corners[] = {
+        /* numbers far past 64 bits still compare by value */
+        {"1.00001000000000000000000000000000000",
+         "1.99999999999999999999999999999", 1},
+        {"", "1.0", VEC_INVALID},
+        {"v", "1.0", VEC_INVALID},
+        {"1!", "1.0", VEC_INVALID},
+        {"1.0+", "1.0", VEC_INVALID},
+    };
     char a[256], b[300];
-    int r = 9;
     size_t n = 0;
     (void)state;
     for (int i = 0; i < 32; i++)
         n += (size_t)snprintf(a + n, sizeof(a) - n, "%s1", i ? "." : "");
-    assert_int_equal(st_vercmp_pypi(&r, a, "1.1"), 0);
-    assert_int_equal(r, 1);
+    assert_int_equal(vec_check(ST_VER_PYPI, "32 parts", a, "1.1", 1), 0);
     snprintf(b, sizeof(b), "%s.1", a);
-    assert_int_equal(st_vercmp_pypi(&r, b, "1"), ST_EINVALID);
+    assert_int_equal(vec_check(ST_VER_PYPI, "33 parts", b, "1", VEC_INVALID),
+                     0);
     n = (size_t)snprintf(a, sizeof(a), "1.0+a");
     for (int i = 1; i < 32; i++)
         n += (size_t)snprintf(a + n, sizeof(a) - n, ".%d", i);
-    assert_int_equal(st_vercmp_pypi(&r, a, "1.0+a"), 0);
-    assert_int_equal(r, 1);
+    assert_int_equal(vec_check(ST_VER_PYPI, "32 local", a, "1.0+a", 1), 0);
     snprintf(b, sizeof(b), "%s.x", a);
-    assert_int_equal(st_vercmp_pypi(&r, b, "1.0"), ST_EINVALID);
-    /* numbers far past 64 bits still compare by value */
-    assert_int_equal(st_vercmp_pypi(&r, "1.00001000000000000000000000000000000",
-                                    "1.99999999999999999999999999999"), 0);
-    assert_int_equal(r, 1);
-    assert_int_equal(st_vercmp_pypi(&r, "", "1.0"), ST_EINVALID);
-    assert_int_equal(st_vercmp_pypi(&r, "v", "1.0"), ST_EINVALID);
-    assert_int_equal(st_vercmp_pypi(&r, "1!", "1.0"), ST_EINVALID);
-    assert_int_equal(st_vercmp_pypi(&r, "1.0+", "1.0"), ST_EINVALID);
+    assert_int_equal(
+        vec_check(ST_VER_PYPI, "33 local", b, "1.0", VEC_INVALID), 0);
+    assert_int_equal(vec_check_cases(ST_VER_PYPI, "corners", corners,
+                                     VEC_COUNT(corners)),
+                     0);
 }
 
-/* The public entry point reaches the same comparator. */
+/* The scheme's name reaches the same comparator. */
 static void test_version__pypi_public(void **state)
 {
     st_version_scheme s;

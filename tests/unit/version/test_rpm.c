@@ -3,99 +3,18 @@
  * and EVR cases checked with rpm 4.18's own comparison:
  *   rpm --eval "%{lua: print(rpm.vercmp('A', 'B'))}"
  * The only string rpm refuses ("invalid version") is the empty one. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "strata/version.h"
-
-#define INVALID 2 /* expected: the comparator returns ST_EINVALID */
-
-/* Compares a with b and b with a; checks the answers are e and -e (or
- * ST_EINVALID both ways). Returns 0 when both are right. */
-static int check_pair(const char *where, const char *a, const char *b, int e)
-{
-    int ab = 9, ba = 9;
-    int rc1 = st_version_compare(&ab, ST_VER_RPM, a, b);
-    int rc2 = st_version_compare(&ba, ST_VER_RPM, b, a);
-
-    if (e == INVALID) {
-        if (rc1 == ST_EINVALID && rc2 == ST_EINVALID)
-            return 0;
-        fprintf(stderr, "%s: [%s] [%s]: rc %d/%d, want ST_EINVALID\n", where,
-                a, b, rc1, rc2);
-        return 1;
-    }
-    if (rc1 == 0 && rc2 == 0 && ab == e && ba == -e)
-        return 0;
-    fprintf(stderr, "%s: [%s] [%s]: got %d/%d (rc %d/%d), want %d/%d\n",
-            where, a, b, ab, ba, rc1, rc2, e, -e);
-    return 1;
-}
-
-/* Runs every row of a vectors file (see tests/data/vectors/README.md);
- * returns the number of rows, failing the test on any wrong answer. */
-static int run_vectors(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[4096], where[256];
-    int rows = 0, bad = 0, lineno = 0;
-
-    assert_non_null(f);
-    while (fgets(line, sizeof(line), f)) {
-        char *a = line, *b, *e;
-        int want;
-
-        lineno++;
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0] == '#' || line[0] == '\0')
-            continue;
-        b = strchr(a, '\t');
-        assert_non_null(b);
-        *b++ = '\0';
-        e = strchr(b, '\t');
-        assert_non_null(e);
-        *e++ = '\0';
-        if (!strcmp(e, "invalid"))
-            want = INVALID;
-        else if (!strcmp(e, "-1") || !strcmp(e, "0") || !strcmp(e, "1"))
-            want = (int)strtol(e, NULL, 10);
-        else
-            fail_msg("%s:%d: bad expected value '%s'", path, lineno, e);
-        snprintf(where, sizeof(where), "%s:%d", path, lineno);
-        bad += check_pair(where, a, b, want);
-        if (want != INVALID) {
-            bad += check_pair(where, a, a, 0);
-            bad += check_pair(where, b, b, 0);
-        }
-        rows++;
-    }
-    fclose(f);
-    if (bad)
-        fail_msg("%s: %d wrong answers", path, bad);
-    return rows;
-}
+#include "vectors.h"
 
 static void test_version__rpm_vectors(void **state)
 {
-    int rows;
+    vec_tally t = vec_run(ST_VER_RPM, "rpm.tsv");
 
     (void)state;
-    rows = run_vectors(ST_TEST_DATA "/vectors/rpm.tsv");
-    print_message("rpm.tsv: %d rows agree\n", rows);
-    assert_true(rows >= 91);
+    assert_int_equal(t.bad, 0);
+    assert_true(t.rows >= 91);
 }
 
-static const struct {
-    const char *a, *b;
-    int e;
-} cases[] = {
+static const vec_case cases[] = {
     /* epoch: digits before ':'; missing or empty is 0 */
     {"1:1.0", "2.0", 1},
     {":1.0", "0:1.0", 0},
@@ -136,31 +55,21 @@ static const struct {
     {"1.0~rc1-1", "1.0-1", -1},
     {"1.0^git1-1", "1.0-1", 1},
     {"1.0^git1-1", "1.0.1-1", -1},
-    {"", "1", INVALID},
-    {"", "", INVALID},
+    {"", "1", VEC_INVALID},
+    {"", "", VEC_INVALID},
 };
 
 static void test_version__rpm_evr(void **state)
 {
-    int bad = 0;
-    char where[64];
-
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        snprintf(where, sizeof(where), "cases[%zu]", i);
-        bad += check_pair(where, cases[i].a, cases[i].b, cases[i].e);
-    }
-    assert_int_equal(bad, 0);
+    assert_int_equal(
+        vec_check_cases(ST_VER_RPM, "cases", cases, VEC_COUNT(cases)), 0);
 }
 
 static void test_version__rpm_scheme_name(void **state)
 {
-    st_version_scheme s = ST_VER_COUNT;
-
     (void)state;
-    assert_int_equal(st_version_scheme_parse(&s, "rpm"), 0);
-    assert_int_equal(s, ST_VER_RPM);
-    assert_string_equal(st_version_scheme_name(ST_VER_RPM), "rpm");
+    vec_assert_name(ST_VER_RPM, "rpm");
 }
 
 int main(void)

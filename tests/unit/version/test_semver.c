@@ -1,90 +1,20 @@
-/* semver: SemVer 2.0.0 precedence (st_vercmp_semver) and node-semver's
- * loose comparison (st_vercmp_npm) against semver.org's examples and
+/* semver: SemVer 2.0.0 precedence (ST_VER_SEMVER) and node-semver's
+ * loose comparison (ST_VER_NPM) against semver.org's examples and
  * node-semver's fixtures.
  * Every row of tests/data/vectors/semver.tsv is checked in both directions;
- * npm.tsv likewise for st_vercmp_npm; see tests/data/vectors/README-lang.md for where the rows come from. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "version/version.h"
+ * npm.tsv likewise for ST_VER_NPM; see tests/data/vectors/README-lang.md
+ * for where the rows come from. */
+#include "vectors.h"
 
 /* Rows in the vector file; a file that lost or gained rows fails. */
 #define EXPECTED_ROWS 143
 #define EXPECTED_INVALID 26
 
-typedef struct tally {
-    size_t rows, invalid, bad;
-} tally;
-
-/* Checks one "a<TAB>b<TAB>expected" row; prints what disagrees. */
-static void check_row(st_vercmp_fn fn, const char *a, const char *b,
-                      const char *want, size_t lineno, tally *t)
-{
-    int r1 = 9, r2 = 9, rc1, rc2;
-    rc1 = fn(&r1, a, b);
-    rc2 = fn(&r2, b, a);
-    t->rows++;
-    if (!strcmp(want, "invalid")) {
-        t->invalid++;
-        if (rc1 != ST_EINVALID || rc2 != ST_EINVALID) {
-            print_message("line %zu: \"%s\" vs \"%s\": want invalid, got "
-                          "rc %d/%d\n", lineno, a, b, rc1, rc2);
-            t->bad++;
-        }
-        return;
-    }
-    int w = atoi(want);
-    if (rc1 != 0 || rc2 != 0 || r1 != w || r2 != -w) {
-        print_message("line %zu: \"%s\" vs \"%s\": want %d, got %d (rc %d),"
-                      " reversed %d (rc %d)\n", lineno, a, b, w, r1, rc1, r2,
-                      rc2);
-        t->bad++;
-    }
-}
-
-static tally run_vectors(const char *name, st_vercmp_fn fn)
-{
-    char path[1024], line[4096];
-    tally t = {0, 0, 0};
-    size_t lineno = 0;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/vectors/%s", ST_TEST_DATA, name);
-    f = fopen(path, "r");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    while (fgets(line, sizeof(line), f)) {
-        char *a = line, *b, *want, *nl;
-        lineno++;
-        nl = strchr(line, '\n');
-        if (!nl)
-            fail_msg("%s:%zu: line too long", name, lineno);
-        *nl = 0;
-        if (line[0] == '#' || line[0] == 0)
-            continue;
-        b = strchr(a, '\t');
-        want = b ? strchr(b + 1, '\t') : NULL;
-        if (!b || !want || strchr(want + 1, '\t'))
-            fail_msg("%s:%zu: not three tab-separated fields", name, lineno);
-        *b++ = 0;
-        *want++ = 0;
-        check_row(fn, a, b, want, lineno, &t);
-    }
-    fclose(f);
-    return t;
-}
-
 static void test_version__semver_vectors(void **state)
 {
+    vec_tally t = vec_run(ST_VER_SEMVER, "semver.tsv");
+
     (void)state;
-    tally t = run_vectors("semver.tsv", st_vercmp_semver);
     assert_int_equal(t.bad, 0);
     assert_int_equal(t.rows, EXPECTED_ROWS);
     assert_int_equal(t.invalid, EXPECTED_INVALID);
@@ -95,8 +25,9 @@ static void test_version__semver_vectors(void **state)
 
 static void test_version__npm_vectors(void **state)
 {
+    vec_tally t = vec_run(ST_VER_NPM, "npm.tsv");
+
     (void)state;
-    tally t = run_vectors("npm.tsv", st_vercmp_npm);
     assert_int_equal(t.bad, 0);
     assert_int_equal(t.rows, EXPECTED_NPM_ROWS);
     assert_int_equal(t.invalid, EXPECTED_NPM_INVALID);
@@ -114,14 +45,15 @@ static void test_version__semver_long(void **state)
     for (int i = 0; i < 1000; i++)
         n += (size_t)snprintf(a + n, sizeof(a) - n, ".%d", i % 10);
     snprintf(b, sizeof(b), "%s.0", a); /* one identifier more */
-    assert_int_equal(st_vercmp_semver(&r, a, b), 0);
+    assert_int_equal(st_version_compare(&r, ST_VER_SEMVER, a, b), 0);
     assert_int_equal(r, -1);
     memset(a, ' ', 250);
     memcpy(a + 250, "1.0.0", 6);
-    assert_int_equal(st_vercmp_npm(&r, a, "1.0.0"), 0);
+    assert_int_equal(st_version_compare(&r, ST_VER_NPM, a, "1.0.0"), 0);
     assert_int_equal(r, 0);
     memcpy(a + 250, "1.0.0  ", 8);
-    assert_int_equal(st_vercmp_npm(&r, a, "1.0.0"), ST_EINVALID);
+    assert_int_equal(st_version_compare(&r, ST_VER_NPM, a, "1.0.0"),
+                     ST_EINVALID);
 }
 
 static void test_version__semver_public(void **state)
