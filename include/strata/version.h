@@ -38,9 +38,11 @@ ST_API int st_version_scheme_parse(st_version_scheme *out, const char *name);
 ST_API const char *st_version_scheme_name(st_version_scheme s);
 
 /* Compares a with b under scheme s: *out is -1, 0 or 1. Returns 0, or
- * ST_EINVALID when a or b is not a version of the scheme (schemes that
- * accept any string, like dpkg and rpm, never fail), ST_EUSAGE for an
- * invalid scheme. */
+ * ST_EINVALID when a or b is not a version of the scheme: for deb, a
+ * string dpkg rejects with a syntax error (empty, blanks inside, a bad
+ * epoch, an empty version or revision); for rpm, only the empty string;
+ * for the other schemes, a string their grammar rejects. ST_EUSAGE for an
+ * invalid scheme or a NULL string. */
 ST_API int st_version_compare(int *out, st_version_scheme s, const char *a,
                               const char *b);
 
