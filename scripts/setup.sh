@@ -14,6 +14,9 @@ PACKAGES=(
   # tools the tests and benchmarks use: image builders, oracles, baselines
   isal zstd jq mmdebstrap umoci skopeo rpm db-util sqlite3 hyperfine
   python3 ca-certificates openssl time bc nodejs npm
+  # the ecosystems' own version code, as oracles for the matching tests
+  python3-packaging ruby php-cli php-composer-semver libmaven3-core-java
+  default-jre-headless
 )
 
 missing=()

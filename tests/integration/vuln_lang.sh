@@ -379,10 +379,9 @@ echo "SKIP: NuGet: no NuGet.Versioning on Debian; checked only by the golden lis
 # Go module / npm package that share a CVE alias with different fixes (one
 # finding; its fix must be the higher), and versions the comparator rejects
 # (PEP 440 "not-a-version", Go's toolchain spelling "go1.8.0"). Compared
-# with the oracle like the rest. Where strata is known to be WRONG the
-# difference is listed in $xfail (strata's code is not ours to change
-# here): the test prints each as XFAIL and fails when the difference
-# changes — when strata is fixed, delete the line.
+# with the oracle like the rest, exactly. (Both cases found two matcher
+# bugs, since fixed: merged fixes compared with the wrong scheme, and
+# unparseable versions reported as affected.)
 if [[ -n $semver_cmp ]] && "$py" -c 'import packaging.version' 2>/dev/null; then
   mkdir -p "$ST_TMP/edge"
   edge() { # ID ECOSYSTEM NAME FIXED ALIAS
@@ -406,25 +405,9 @@ if [[ -n $semver_cmp ]] && "$py" -c 'import packaging.version' 2>/dev/null; then
     [[ $t == golang ]] && args+=(--strip-v)
     "$py" "$oracles/osv_oracle.py" "${args[@]}" <"$ST_TMP/edge.tsv" 2>/dev/null
   done | LC_ALL=C sort >"$ST_TMP/edge.want"
-  # "+" strata reports it, the oracle does not; "-" the other way round.
-  xfail='# match.c emit(): merged fixes compared under the ecosystem scheme "go",
-# which rejects SEMVER-range versions (no "v"), so the fix of the first hit is
-# kept even when the fix of a merged record is higher:
--golang	example.com/m	v1.8.0	CVE-2099-0001,GHSA-edge-0001,GO-EDGE-2	1.10.0
-+golang	example.com/m	v1.8.0	CVE-2099-0001,GHSA-edge-0001,GO-EDGE-2	1.9.0
-# match.c eval_range(): events the comparator rejects are skipped, so an
-# unparseable installed version stays "affected" after "introduced: 0"
-# and is reported as unfixed:
-+golang	example.com/m	go1.8.0	CVE-2099-0001,GHSA-edge-0001,GO-EDGE-2	-
-+pypi	edge-pkg	not-a-version	CVE-2099-0005,PYSEC-EDGE-5	-'
-  { LC_ALL=C comm -23 "$ST_TMP/edge.want" "$ST_TMP/edge.got" | sed 's/^/-/'
-    LC_ALL=C comm -13 "$ST_TMP/edge.want" "$ST_TMP/edge.got" | sed 's/^/+/'; } \
-    | LC_ALL=C sort >"$ST_TMP/edge.diff"
-  grep -v '^#' <<<"$xfail" | LC_ALL=C sort >"$ST_TMP/edge.xfail"
-  same_files "$ST_TMP/edge.xfail" "$ST_TMP/edge.diff"
+  same_files "$ST_TMP/edge.want" "$ST_TMP/edge.got"
   [[ -s $ST_TMP/edge.want ]] || fail "edge cases: the oracle finds nothing"
-  sed 's/^/XFAIL (strata wrong, oracle right): /' "$ST_TMP/edge.xfail" >&2
-  pass "edge cases: $(wc -l <"$ST_TMP/edge.want") oracle findings; strata differs only by the $(wc -l <"$ST_TMP/edge.xfail") known XFAIL lines"
+  pass "edge cases: $(wc -l <"$ST_TMP/edge.want") oracle findings, exact agreement"
 fi
 
 # ---- the golden list ---------------------------------------------------------

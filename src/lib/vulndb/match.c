@@ -352,6 +352,19 @@ static int refs_of(struct matcher *m, st_vec *out, const char *json)
     return 0;
 }
 
+/* Compares two fixed versions the way their ranges were compared: SEMVER
+ * ranges hold versions without Go's "v", so both schemes are tried on the
+ * version as written and without a leading "v". */
+static int cmp_fix(st_version_scheme s, const char *a, const char *b, int *out)
+{
+    struct cmpctx c = {s, false, 0};
+    if (cmp(&c, a, b, out) == 0)
+        return 0;
+    c.s = s == ST_VER_GO || s == ST_VER_NPM ? ST_VER_SEMVER : s;
+    c.strip_v = true;
+    return cmp(&c, a, b, out);
+}
+
 /* Turns the hits of one package into findings, one per group of hits that
  * share an id. */
 static int emit(struct matcher *m, const st_package *p, const char *feed,
@@ -400,8 +413,7 @@ static int emit(struct matcher *m, const st_package *p, const char *feed,
                 int c = 0;
                 /* merged advisories: the highest fix is the safe one */
                 if (!v->fixed_version ||
-                    (st_version_compare(&c, scheme, h->fixed,
-                                        v->fixed_version) == 0 &&
+                    (cmp_fix(scheme, h->fixed, v->fixed_version, &c) == 0 &&
                      c > 0))
                     v->fixed_version = h->fixed;
             }
@@ -485,6 +497,18 @@ static int match_package(struct matcher *m, const st_package *p,
     }
     if (!version || !st_vulndb__scheme(eco[0], &scheme))
         return 0;
+    {
+        /* A version the ecosystem cannot parse is in no range: say so
+         * rather than report it affected by every "introduced: 0". */
+        int c;
+        if (st_version_compare(&c, scheme, version, version) < 0) {
+            snprintf(msg, sizeof(msg),
+                     "%s %s is not a valid %s version: not matched", p->name,
+                     version, st_version_scheme_name(scheme));
+            diag_once(m, msg, msg);
+            return 0;
+        }
+    }
     for (size_t e = 0; e < ne; e++) {
         if (st_vulndb__normalize_name(&m->name, eco[e], name) < 0)
             return st_error_set(err, ST_ENOMEM, "vulndb", "out of memory");
