@@ -56,6 +56,22 @@ static void on_log(void *payload, const char *line)
         fprintf(stderr, "strata: %s\n", line);
 }
 
+/* Download progress on a terminal: bytes of the current file. */
+static void on_progress(const st_progress *p, void *payload)
+{
+    (void)payload;
+    if (p->bytes_total)
+        fprintf(stderr, "\r\033[Kdownloading %.1f / %.1f MB",
+                (double)p->bytes_done / (1 << 20),
+                (double)p->bytes_total / (1 << 20));
+    else
+        fprintf(stderr, "\r\033[Kdownloading %.1f MB",
+                (double)p->bytes_done / (1 << 20));
+    if (p->bytes_total && p->bytes_done >= p->bytes_total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
 static int update(const char *dir, const char **from, size_t nfrom,
                   bool quiet)
 {
@@ -69,6 +85,8 @@ static int update(const char *dir, const char **from, size_t nfrom,
     o.source_count = nfrom;
     o.log = on_log;
     o.log_payload = &l;
+    if (!quiet && isatty(STDERR_FILENO))
+        o.progress = on_progress;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (st_vulndb_update(dir, &o, &s, &err) < 0)
         return cli_fail_err(err, "db update");
