@@ -42,8 +42,18 @@ typedef struct st_scan_options {
     unsigned max_ratio;
     /* 1: decompress on the calling thread only (no pipeline thread). */
     int single_thread;
+    /* Paths to leave out, as fnmatch(3) globs on the path without its
+     * leading "/" ('*' also matches '/'): a directory pattern leaves out
+     * everything below it. */
+    const char *const *skip_dirs;
+    size_t skip_dir_count;
+    const char *const *skip_files;
+    size_t skip_file_count;
+    /* 1: keep development-only dependencies (lockfiles say which). */
+    int include_dev;
 } st_scan_options;
-#define ST_SCAN_OPTIONS_INIT {ST_SCAN_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0}
+#define ST_SCAN_OPTIONS_INIT                                                  \
+    {ST_SCAN_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, 0, NULL, 0, 0}
 
 /* Scans an opened image. On success *out is owned by the caller (free with
  * st_result_free). Errors: ST_EDIGEST (a layer does not match its digest),
@@ -92,6 +102,10 @@ typedef struct st_package {
     const char *layer_diff_id;  /* NULL for a dir */
     size_t file_count;
     const char *const *files;   /* installed files, absolute paths */
+    int direct;                 /* language packages: 1 a direct dependency
+                                   of the project, 0 transitive, -1 unknown
+                                   (OS packages: -1) */
+    int dev;                    /* 1: a development-only dependency */
 } st_package;
 
 typedef enum st_diag_level {

@@ -22,6 +22,7 @@ int cmd_image(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_fs(int argc, char **argv);
 
 /* Prints "strata: <message>" (one line) to stderr and returns EXIT_ERROR. */
 int cli_fail(const char *fmt, ...) ST_PRINTF(1, 2);
@@ -52,7 +53,24 @@ typedef struct cli_scan_args {
     const char *ignorefile;   /* NULL: ./.strataignore when it exists */
     const char **vex;
     size_t vex_count;
+    const char **skip_dirs;
+    size_t skip_dir_count;
+    const char **skip_files;
+    size_t skip_file_count;
+    bool include_dev;
 } cli_scan_args;
+
+#define CLI_SBOM 0x1u /* only SBOM formats */
+#define CLI_PATH 0x2u /* the argument is a path (fs) */
+
+/* Parses the options of `image`, `fs` and `sbom` into a (release it with
+ * cli_scan_args_release); a->ref is the one argument. Returns 0,
+ * CLI_HELP after printing the help (exit 0), or EXIT_ERROR after printing
+ * a one-line usage error. */
+#define CLI_HELP (-1)
+int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
+                   void (*help)(FILE *), cli_scan_args *a);
+void cli_scan_args_release(cli_scan_args *a);
 int cli_scan_and_report(const cli_scan_args *a);
 
 /* Parses "64M", "2G", "100k", "1234" into bytes; false on junk. */

@@ -1,7 +1,5 @@
 /* strata sbom — write an SBOM of an image. */
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -10,8 +8,8 @@ static void help(FILE *f)
     fprintf(f,
 "usage: strata sbom [options] REFERENCE\n"
 "\n"
-"Writes a software bill of materials of an image (same references as\n"
-"'strata image').\n"
+"Writes a software bill of materials of an image or a source tree (same\n"
+"references as 'strata image'; a directory is scanned as a tree).\n"
 "\n"
 "options:\n"
 "  -f, --format FORMAT   cyclonedx (CycloneDX 1.5 JSON, default) or\n"
@@ -19,6 +17,8 @@ static void help(FILE *f)
 "  -o, --output FILE     write to FILE (atomically) instead of stdout\n"
 "      --platform OS/ARCH[/VARIANT]\n"
 "  -q, --quiet           no progress bar\n"
+"      --skip-dirs GLOBS, --skip-files GLOBS, --include-dev-deps\n"
+"                        as for 'strata fs'\n"
 "  -h, --help            this help\n"
 "\n"
 "examples:\n"
@@ -28,55 +28,14 @@ static void help(FILE *f)
 "exit codes: 0 ok, 2 error\n");
 }
 
-enum { OPT_PLATFORM = 256 };
-
 int cmd_sbom(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"platform", required_argument, NULL, OPT_PLATFORM},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     cli_scan_args a;
-    int c;
-
-    memset(&a, 0, sizeof(a));
-    a.format = ST_FORMAT_CYCLONEDX;
-    optind = 1;
-    opterr = 0; /* one line of our own instead */
-    while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (st_format_parse(&a.format, optarg) < 0 ||
-                (a.format != ST_FORMAT_CYCLONEDX &&
-                 a.format != ST_FORMAT_SPDX))
-                return cli_fail("--format %s: expected cyclonedx or "
-                                "spdx-json",
-                                optarg);
-            break;
-        case 'o':
-            a.output = optarg;
-            break;
-        case OPT_PLATFORM:
-            a.platform = optarg;
-            break;
-        case 'q':
-            a.quiet = true;
-            break;
-        case 'h':
-            help(stdout);
-            return EXIT_OK;
-        default:
-            return cli_fail("sbom: bad option \"%s\" (see 'strata sbom --help')",
-                            argv[optind - 1]);
-        }
+    int rc = cli_parse_scan(argc, argv, "sbom", CLI_SBOM, help, &a);
+    if (rc == 0) {
+        a.no_vulns = true; /* an SBOM is an inventory */
+        rc = cli_scan_and_report(&a);
     }
-    if (optind != argc - 1) {
-        return cli_fail("sbom: expected one reference (see 'strata sbom --help')");
-    }
-    a.ref = argv[optind];
-    return cli_scan_and_report(&a);
+    cli_scan_args_release(&a);
+    return rc == CLI_HELP ? EXIT_OK : rc;
 }

@@ -175,6 +175,11 @@ int cli_scan_and_report(const cli_scan_args *a)
         so.progress_payload = &pr;
     }
     so.single_thread = a->single_thread;
+    so.skip_dirs = a->skip_dirs;
+    so.skip_dir_count = a->skip_dir_count;
+    so.skip_files = a->skip_files;
+    so.skip_file_count = a->skip_file_count;
+    so.include_dev = a->include_dev;
     so.max_layer_bytes = a->max_layer_bytes;
     so.max_file_bytes = a->max_file_bytes;
     if (st_scan_image(&res, img, &so, &err) < 0) {

@@ -29,6 +29,11 @@ typedef struct st_scan_ctx st_scan_ctx;
 
 #define ST_AN_VISIBLE_ONLY 0x1u /* only entries of the merged filesystem */
 #define ST_AN_CONTENT 0x2u      /* `file` receives the content */
+/* With ST_AN_CONTENT: `sniff` first sees the first ST_SNIFF_BYTES of a
+ * wanted file and says whether the whole is needed (a Go binary among all
+ * the executables of an image, say). */
+#define ST_AN_SNIFF 0x4u
+#define ST_SNIFF_BYTES 65536
 
 typedef struct st_analyzer_ops {
     const char *name;
@@ -44,6 +49,7 @@ typedef struct st_analyzer_ops {
                 const char *data, size_t len);
     int (*end)(void *state, st_scan_ctx *ctx);
     void (*release)(void *state);
+    bool (*sniff)(const st_entry *e, const char *head, size_t len);
 } st_analyzer_ops;
 
 /* The table, generated from analyzers.def. */

@@ -35,6 +35,7 @@ st_package *st_result__add_package(st_result *r)
     if (!p || st_vec_push(&r->packages, p) < 0)
         return NULL;
     p->layer_index = -1;
+    p->direct = -1;
     return p;
 }
 
@@ -110,28 +111,84 @@ static int put_encoded(st_buf *b, const char *s)
     return 0;
 }
 
-static const char *purl_namespace(const st_package *p, const st_os_info *os)
+static bool os_type(const char *t)
 {
-    if (!strcmp(p->type, "deb") || !strcmp(p->type, "apk") ||
-        !strcmp(p->type, "rpm"))
-        return os->id ? os->id : NULL;
-    return NULL;
+    return !strcmp(t, "deb") || !strcmp(t, "apk") || !strcmp(t, "rpm");
+}
+
+/* Splits a language package's name into the purl namespace and name:
+ * npm "@scope/x" -> "@scope" "x"; maven "g:a" -> "g" "a"; golang and
+ * composer "a/b/c" -> "a/b" "c"; the others have no namespace. */
+static void split_name(const st_package *p, st_buf *ns, const char **name)
+{
+    const char *sep = NULL;
+    *name = p->name;
+    if (!strcmp(p->type, "npm") && p->name[0] == '@')
+        sep = strchr(p->name, '/');
+    else if (!strcmp(p->type, "maven"))
+        sep = strchr(p->name, ':');
+    else if (!strcmp(p->type, "golang") || !strcmp(p->type, "composer"))
+        sep = strrchr(p->name, '/');
+    if (sep && sep > p->name && sep[1]) {
+        st_buf_put(ns, p->name, (size_t)(sep - p->name));
+        *name = sep + 1;
+    }
+}
+
+/* Namespace segments are encoded one by one; the '/' between them stays. */
+static int put_namespace(st_buf *b, const char *ns, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        char seg[1024];
+        while (j < n && ns[j] != '/')
+            j++;
+        if (j - i >= sizeof(seg))
+            return ST_ELIMIT;
+        memcpy(seg, ns + i, j - i);
+        seg[j - i] = 0;
+        if ((i && st_buf_putc(b, '/') < 0) || put_encoded(b, seg) < 0)
+            return ST_ENOMEM;
+        i = j + 1;
+    }
+    return st_buf_putc(b, '/');
 }
 
 char *st_purl_for(st_arena *a, const st_package *p, const st_os_info *os)
 {
-    st_buf b = ST_BUF_INIT(65536);
-    const char *ns = purl_namespace(p, os);
+    st_buf b = ST_BUF_INIT(65536), lns = ST_BUF_INIT(4096);
+    const char *ns = NULL, *name;
     char *out = NULL;
     bool q = false;
 
     if (!p->type || !p->name)
         return NULL;
+    if (os_type(p->type)) {
+        ns = os->id;
+        name = p->name;
+    } else {
+        split_name(p, &lns, &name);
+    }
+    char pyname[512];
+    if (!strcmp(p->type, "pypi") && strlen(name) < sizeof(pyname)) {
+        /* the purl spec: PyPI names lower case, '_' as '-' */
+        size_t i = 0;
+        for (; name[i]; i++)
+            pyname[i] = name[i] == '_' ? '-'
+                        : (name[i] >= 'A' && name[i] <= 'Z')
+                            ? (char)(name[i] - 'A' + 'a')
+                            : name[i];
+        pyname[i] = 0;
+        name = pyname;
+    }
     if (st_buf_printf(&b, "pkg:%s/", p->type) < 0)
         goto done;
     if (ns && (put_encoded(&b, ns) < 0 || st_buf_putc(&b, '/') < 0))
         goto done;
-    if (put_encoded(&b, p->name) < 0)
+    if (lns.len && put_namespace(&b, lns.ptr, lns.len) < 0)
+        goto done;
+    if (put_encoded(&b, name) < 0)
         goto done;
     if (p->version) {
         /* rpm purls carry the epoch as a qualifier, not in the version */
@@ -172,6 +229,7 @@ char *st_purl_for(st_arena *a, const st_package *p, const st_os_info *os)
     out = st_arena_strndup(a, b.ptr, b.len);
 done:
     st_buf_release(&b);
+    st_buf_release(&lns);
     return out;
 }
 

@@ -1,5 +1,6 @@
 /* st_scan_image: the walker feeds the analyzers; the result collects what
  * they find. Content is read once per file for every analyzer wanting it. */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 #define DEFAULT_MAX_RATIO 2000u
 
 struct st_scan_ctx {
+    const st_scan_options *opts;
+    const char **skip_below; /* skip_dirs[i] followed by "/" and "*" */
     st_result *r;
     st_walk *walk;
     const st_image_info *info;
@@ -84,13 +87,34 @@ static void walk_diag(void *payload, const char *path, int layer,
     add_diag(payload, ST_DIAG_WARNING, "walk", path, layer, message);
 }
 
+/* --skip-dirs / --skip-files: fnmatch(3) without FNM_PATHNAME, so '*'
+ * crosses '/'; a directory pattern P also leaves out "P/<anything>". */
+static int skip(st_scan_ctx *ctx, const st_entry *e)
+{
+    const st_scan_options *o = ctx->opts;
+    for (size_t i = 0; i < o->skip_dir_count; i++) {
+        if (!fnmatch(o->skip_dirs[i], e->path, 0))
+            return e->type == ST_ENTRY_DIR ? ST_WALK_SKIP : 1;
+        if (!fnmatch(ctx->skip_below[i], e->path, 0))
+            return 1;
+    }
+    if (e->type != ST_ENTRY_DIR)
+        for (size_t i = 0; i < o->skip_file_count; i++)
+            if (!fnmatch(o->skip_files[i], e->path, 0))
+                return 1;
+    return 0;
+}
+
 static int on_entry(void *payload, const st_entry *e, st_walk_content *c)
 {
     st_scan_ctx *ctx = payload;
-    size_t want[32], nwant = 0;
-    bool content = false;
+    size_t want[32], nwant = 0, k;
+    bool content = false, sniff_only = true;
     uint64_t max = 0;
+    int rc;
 
+    if ((rc = skip(ctx, e)) != 0)
+        return rc == ST_WALK_SKIP ? ST_WALK_SKIP : 0;
     for (size_t i = 0; i < st_analyzer_count; i++) {
         const st_analyzer_ops *an = st_analyzers[i];
         if ((an->flags & ST_AN_VISIBLE_ONLY) && !e->visible)
@@ -102,26 +126,47 @@ static int on_entry(void *payload, const st_entry *e, st_walk_content *c)
             uint64_t m = an->max_content ? an->max_content : ctx->max_file;
             content = true;
             max = m > max ? m : max;
+            if (!(an->flags & ST_AN_SNIFF))
+                sniff_only = false;
         }
     }
     if (!nwant)
         return 0;
-    if (content) {
-        int rc = st_walk_read_content(c, &ctx->content, max);
+    if (content && sniff_only) {
+        /* Every reader wants a look first: read the head, ask them, and
+         * read the rest only for those that still want it. */
+        size_t keep = 0;
+        rc = st_walk_read_head(c, &ctx->content, ST_SNIFF_BYTES);
         if (rc == ST_ENOMEM)
             return rc;
-        if (rc < 0) {
-            add_diag(ctx, ST_DIAG_WARNING, "walk", e->path, e->layer,
-                     rc == ST_ELIMIT ? "file too large to analyze: skipped"
-                                     : "file content unreadable: skipped");
-            return 0;
+        for (k = 0; k < nwant; k++) {
+            const st_analyzer_ops *an = st_analyzers[want[k]];
+            if (rc == 0 && (!(an->flags & ST_AN_CONTENT) ||
+                            an->sniff(e, ctx->content.ptr, ctx->content.len)))
+                want[keep++] = want[k];
         }
-        ctx->r->stats.files_read++;
+        nwant = keep;
+        if (!nwant)
+            return 0;
+        rc = st_walk_read_rest(c, &ctx->content, max);
+    } else if (content) {
+        rc = st_walk_read_content(c, &ctx->content, max);
+    } else {
+        rc = 0;
     }
-    for (size_t k = 0; k < nwant; k++) {
+    if (rc == ST_ENOMEM)
+        return rc;
+    if (rc < 0) {
+        add_diag(ctx, ST_DIAG_WARNING, "walk", e->path, e->layer,
+                 rc == ST_ELIMIT ? "file too large to analyze: skipped"
+                                 : "file content unreadable: skipped");
+        return 0;
+    }
+    if (content)
+        ctx->r->stats.files_read++;
+    for (k = 0; k < nwant; k++) {
         const st_analyzer_ops *an = st_analyzers[want[k]];
         bool with = an->flags & ST_AN_CONTENT;
-        int rc;
         if (with && an->max_content && ctx->content.len > an->max_content)
             continue;
         rc = an->file(ctx->state[want[k]], ctx, e,
@@ -131,6 +176,18 @@ static int on_entry(void *payload, const st_entry *e, st_walk_content *c)
             return rc;
     }
     return 0;
+}
+
+/* Development-only dependencies leave the inventory unless asked for. */
+static void drop_dev(st_result *r)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < r->packages.len; i++) {
+        st_package *p = r->packages.items[i];
+        if (!p->dev)
+            r->packages.items[out++] = p;
+    }
+    r->packages.len = out;
 }
 
 int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
@@ -156,6 +213,18 @@ int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
         st_result__set_image(ctx.r, ctx.info) < 0) {
         rc = st_error_set(err, ST_ENOMEM, "scan", "out of memory");
         goto done;
+    }
+    ctx.opts = opts;
+    if (opts->skip_dir_count) {
+        ctx.skip_below = st_arena_alloc(ctx.r->arena, opts->skip_dir_count *
+                                                          sizeof(char *));
+        for (size_t i = 0; ctx.skip_below && i < opts->skip_dir_count; i++)
+            ctx.skip_below[i] = st_arena_printf(ctx.r->arena, "%s/*",
+                                                opts->skip_dirs[i]);
+        if (!ctx.skip_below) {
+            rc = st_error_set(err, ST_ENOMEM, "scan", "out of memory");
+            goto done;
+        }
     }
     for (; began < st_analyzer_count; began++) {
         const st_analyzer_ops *an = st_analyzers[began];
@@ -189,6 +258,8 @@ int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
             goto done;
         }
     }
+    if (!opts->include_dev)
+        drop_dev(ctx.r);
     if ((rc = st_result__finish(ctx.r)) < 0) {
         rc = st_error_set(err, rc, "scan", "out of memory");
         goto done;
@@ -212,7 +283,9 @@ st_scan_ctx *st_scan__test_ctx(void)
     static const st_image_info empty;
     if (!ctx)
         return NULL;
+    static const st_scan_options defaults = ST_SCAN_OPTIONS_INIT;
     ctx->info = &empty;
+    ctx->opts = &defaults;
     ctx->max_file = DEFAULT_MAX_FILE;
     st_buf_init(&ctx->content, 0);
     ctx->r = st_result__new();

@@ -114,6 +114,14 @@ static json_t *package_json(const st_package *p, bool files)
                      "layer_index", int_or_null(p->layer_index),
                      "layer_diff_id", J(p->layer_diff_id),
                      "file_count", (json_int_t)p->file_count);
+    /* added after file_count: where a lockfile says so */
+    if (o && (json_object_set_new(o, "direct", p->direct < 0
+                                                   ? json_null()
+                                                   : json_boolean(p->direct)) < 0 ||
+              json_object_set_new(o, "dev", json_boolean(p->dev)) < 0)) {
+        json_decref(o);
+        return NULL;
+    }
     if (o && files) {
         json_t *a = json_array();
         for (size_t i = 0; a && i < p->file_count; i++)

@@ -183,20 +183,20 @@ static ssize_t read_some(st_walk_content *c, char *buf, size_t cap)
     }
 }
 
-int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max)
+/* Appends to out until EOF, `stop` bytes in all, or past max. */
+static int read_into(st_walk_content *c, st_buf *out, uint64_t max,
+                     uint64_t stop)
 {
     int rc;
-
-    st_buf_reset(out);
-    if (c->size > max)
-        return ST_ELIMIT;
-    if ((rc = st_buf_grow(out, (size_t)c->size)) < 0)
-        return rc;
-    for (;;) {
+    while (out->len < stop) {
         ssize_t n;
+        size_t room;
         if ((rc = st_buf_grow(out, 65536)) < 0)
             return rc;
-        n = read_some(c, out->ptr + out->len, out->alloc - out->len - 1);
+        room = out->alloc - out->len - 1;
+        if (stop - out->len < room)
+            room = (size_t)(stop - out->len);
+        n = read_some(c, out->ptr + out->len, room);
         if (n < 0) {
             st_buf_reset(out);
             return c->ar ? ST_EINVALID : ST_EIO;
@@ -210,6 +210,40 @@ int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max)
             return ST_ELIMIT;
         }
     }
+    return 0;
+}
+
+int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max)
+{
+    int rc;
+
+    st_buf_reset(out);
+    if (c->size > max)
+        return ST_ELIMIT;
+    if ((rc = st_buf_grow(out, (size_t)c->size)) < 0)
+        return rc;
+    return read_into(c, out, max, UINT64_MAX);
+}
+
+int st_walk_read_head(st_walk_content *c, st_buf *out, size_t n)
+{
+    st_buf_reset(out);
+    return read_into(c, out, UINT64_MAX, n);
+}
+
+int st_walk_read_rest(st_walk_content *c, st_buf *out, uint64_t max)
+{
+    int rc;
+    if (c->size > max)
+        return ST_ELIMIT;
+    if (c->size > out->len && (rc = st_buf_grow(out, (size_t)(c->size - out->len))) < 0)
+        return rc;
+    return read_into(c, out, max, UINT64_MAX);
+}
+
+uint64_t st_walk_content_size(const st_walk_content *c)
+{
+    return c->size;
 }
 
 /* ---- tar layers --------------------------------------------------------- */
@@ -383,6 +417,7 @@ static int walk_tar(st_walk *w, struct tarfeed *f, int layer,
         if (f->opts->entry &&
             (rc = f->opts->entry(f->opts->payload, &e, &content)) < 0)
             goto done;
+        rc = 0;
     }
     if (r == ARCHIVE_EOF) {
         /* Tar readers stop at the end marker; data after it is invisible
@@ -607,6 +642,10 @@ static int dir_entry(struct dirwalk *d, int dfd, const char *name,
         close(content.fd);
     if (rc < 0)
         goto done;
+    if (rc == ST_WALK_SKIP) {
+        rc = 0;
+        goto done; /* not below this directory */
+    }
     if (e.type == ST_ENTRY_DIR) {
         int sub;
         if (depth > 256) {

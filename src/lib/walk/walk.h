@@ -51,7 +51,10 @@ typedef struct st_walk st_walk;
 typedef struct st_walk_content st_walk_content;
 
 /* Called for every entry. Read its content with st_walk_read_content
- * during the call if wanted. A negative return aborts the walk. */
+ * during the call if wanted. A negative return aborts the walk;
+ * ST_WALK_SKIP for a directory of a rootfs walk leaves out what is below
+ * it (layers cannot skip: their entries still stream by). */
+#define ST_WALK_SKIP 1
 typedef int (*st_walk_entry_fn)(void *payload, const st_entry *e,
                                 st_walk_content *c);
 /* Called for problems the walk goes on after (hostile entries skipped). */
@@ -85,6 +88,13 @@ int st_walk_dir(st_walk *w, const char *root, const st_walk_options *opts,
 /* Reads the whole content of the current entry into out (reset first).
  * ST_ELIMIT when it is larger than max bytes (out is then empty). */
 int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max);
+/* Reads the first `n` bytes of the entry into out (reset first); fewer at
+ * its end. st_walk_read_rest then appends the rest (ST_ELIMIT past max).
+ * Reading nothing more is fine: the walk moves on. */
+int st_walk_read_head(st_walk_content *c, st_buf *out, size_t n);
+int st_walk_read_rest(st_walk_content *c, st_buf *out, uint64_t max);
+/* The entry's size as recorded. */
+uint64_t st_walk_content_size(const st_walk_content *c);
 
 /* Looks a path up in the merged filesystem (after or during the walk).
  * See st_ctx_lookup in analyze/analyzer.h. */

@@ -303,7 +303,7 @@ static void test_report__json_shape(void **state)
         "type", "name", "version", "epoch", "release", "arch",
         "source_name", "source_version", "source_rpm", "license",
         "maintainer", "purl", "found_in", "layer_index", "layer_diff_id",
-        "file_count", NULL};
+        "file_count", "direct", "dev", NULL};
     static const char *const layer[] = {"index", "digest", "diff_id",
                                         "media_type", "size", "created_by",
                                         NULL};

@@ -1,0 +1,181 @@
+/* The options `image`, `fs` and `sbom` share, parsed in one place. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+    OPT_LIST = 256, OPT_FILES, OPT_PLATFORM, OPT_MAXLAYER, OPT_MAXFILE,
+    OPT_SINGLE, OPT_DB, OPT_SEV, OPT_UNFIXED, OPT_EXIT, OPT_IGNORE, OPT_VEX,
+    OPT_SUPPRESSED, OPT_NOVULNS, OPT_SKIPDIR, OPT_SKIPFILE, OPT_DEV
+};
+
+static const struct option all[] = {
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    {"list-packages", no_argument, NULL, OPT_LIST},
+    {"list-files", no_argument, NULL, OPT_FILES},
+    {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
+    {"max-file-size", required_argument, NULL, OPT_MAXFILE},
+    {"single-thread", no_argument, NULL, OPT_SINGLE},
+    {"skip-dirs", required_argument, NULL, OPT_SKIPDIR},
+    {"skip-files", required_argument, NULL, OPT_SKIPFILE},
+    {"include-dev-deps", no_argument, NULL, OPT_DEV},
+    {"db", required_argument, NULL, OPT_DB},
+    {"severity", required_argument, NULL, OPT_SEV},
+    {"ignore-unfixed", no_argument, NULL, OPT_UNFIXED},
+    {"exit-code", required_argument, NULL, OPT_EXIT},
+    {"ignorefile", required_argument, NULL, OPT_IGNORE},
+    {"vex", required_argument, NULL, OPT_VEX},
+    {"show-suppressed", no_argument, NULL, OPT_SUPPRESSED},
+    {"no-vulns", no_argument, NULL, OPT_NOVULNS},
+    {NULL, 0, NULL, 0},
+};
+
+/* Adds a comma-separated list of globs to a NULL-terminated array. */
+static int add_list(const char ***arr, size_t *n, char *list)
+{
+    char *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        const char **p = realloc(*arr, (*n + 2) * sizeof(char *));
+        if (!p)
+            return -1;
+        *arr = p;
+        while (*t == '/')
+            t++; /* paths are matched without their leading "/" */
+        p[(*n)++] = t;
+        p[*n] = NULL;
+    }
+    return 0;
+}
+
+int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
+                   void (*help)(FILE *), cli_scan_args *a)
+{
+    /* the first free-standing argument's index goes to a->ref's caller */
+    int c;
+    char *end;
+
+    memset(a, 0, sizeof(*a));
+    a->format = flags & CLI_SBOM ? ST_FORMAT_CYCLONEDX : ST_FORMAT_TABLE;
+    optind = 1;
+    opterr = 0; /* one line of our own instead */
+    while ((c = getopt_long(argc, argv, "f:o:qh", all, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (st_format_parse(&a->format, optarg) < 0 ||
+                ((flags & CLI_SBOM) && a->format != ST_FORMAT_CYCLONEDX &&
+                 a->format != ST_FORMAT_SPDX))
+                return cli_fail("%s: --format %s: expected %s", cmd, optarg,
+                                flags & CLI_SBOM
+                                    ? "cyclonedx or spdx-json"
+                                    : "table, json, sarif, cyclonedx or "
+                                      "spdx-json");
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'h':
+            help(stdout);
+            return CLI_HELP;
+        case OPT_PLATFORM:
+            a->platform = optarg;
+            break;
+        case OPT_LIST:
+            a->list_packages = true;
+            break;
+        case OPT_FILES:
+            a->list_files = true;
+            break;
+        case OPT_MAXLAYER:
+            if (!cli_parse_size(optarg, &a->max_layer_bytes))
+                return cli_fail("--max-layer-size %s: not a size", optarg);
+            break;
+        case OPT_MAXFILE:
+            if (!cli_parse_size(optarg, &a->max_file_bytes))
+                return cli_fail("--max-file-size %s: not a size", optarg);
+            break;
+        case OPT_SINGLE:
+            a->single_thread = true;
+            break;
+        case OPT_SKIPDIR:
+            if (add_list(&a->skip_dirs, &a->skip_dir_count, optarg) < 0)
+                return cli_fail("out of memory");
+            break;
+        case OPT_SKIPFILE:
+            if (add_list(&a->skip_files, &a->skip_file_count, optarg) < 0)
+                return cli_fail("out of memory");
+            break;
+        case OPT_DEV:
+            a->include_dev = true;
+            break;
+        case OPT_DB:
+            a->db_dir = optarg;
+            a->db_required = true;
+            break;
+        case OPT_SEV:
+            if (st_severity_parse(&a->severities, optarg) < 0)
+                return cli_fail("--severity %s: expected a list of UNKNOWN, "
+                                "LOW, MEDIUM, HIGH, CRITICAL",
+                                optarg);
+            a->db_required = true;
+            break;
+        case OPT_UNFIXED:
+            a->ignore_unfixed = true;
+            a->db_required = true;
+            break;
+        case OPT_EXIT:
+            a->exit_code = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || a->exit_code < 0 ||
+                a->exit_code > 125)
+                return cli_fail("--exit-code %s: expected 0 to 125", optarg);
+            a->db_required = a->exit_code != 0;
+            break;
+        case OPT_IGNORE:
+            a->ignorefile = optarg;
+            a->db_required = true;
+            break;
+        case OPT_VEX:
+            if (add_list(&a->vex, &a->vex_count, optarg) < 0)
+                return cli_fail("out of memory");
+            a->db_required = true;
+            break;
+        case OPT_SUPPRESSED:
+            a->show_suppressed = true;
+            break;
+        case OPT_NOVULNS:
+            a->no_vulns = true;
+            break;
+        default:
+            return cli_fail("%s: bad option \"%s\" (see 'strata %s --help')",
+                            cmd, argv[optind - 1], cmd);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_fail("%s: expected one %s (see 'strata %s --help')", cmd,
+                        flags & CLI_PATH ? "path" : "reference", cmd);
+    if (a->format == ST_FORMAT_SARIF)
+        a->db_required = true;
+    if (a->no_vulns && a->db_required)
+        return cli_fail("%s: --no-vulns contradicts the vulnerability "
+                        "options given",
+                        cmd);
+    a->ref = argv[optind];
+    return 0;
+}
+
+void cli_scan_args_release(cli_scan_args *a)
+{
+    free(a->skip_dirs);
+    free(a->skip_files);
+    free(a->vex);
+}
