@@ -1,0 +1,7 @@
+/* cargo: not implemented yet (stub registered so the table is complete). */
+#include "analyzer.h"
+
+const st_analyzer_ops st_analyzer_cargo = {
+    .name = "cargo",
+    .version = 0,
+};

@@ -1,0 +1,7 @@
+/* npm: not implemented yet (stub registered so the table is complete). */
+#include "analyzer.h"
+
+const st_analyzer_ops st_analyzer_npm = {
+    .name = "npm",
+    .version = 0,
+};
