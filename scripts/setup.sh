@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   # libraries
   libarchive-dev libisal-dev zlib1g-dev libzstd-dev libssl-dev
-  libjansson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev
+  libjansson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libfyaml-dev
   # tools the tests and benchmarks use: image builders, oracles, baselines
   isal zstd jq mmdebstrap umoci skopeo rpm db-util sqlite3 hyperfine
   python3 ca-certificates openssl time bc nodejs npm
