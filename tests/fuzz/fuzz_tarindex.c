@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const names[] = {
         "manifest.json", "index.json", "oci-layout", "a", "a/b", "link",
-        "blobs/sha256/0000000000000000000000000000000000000000000000000000"
-        "000000000000",
+        ("blobs/sha256/0000000000000000000000000000000000000000000000000000"
+         "000000000000"),
         "../x", "", "/",
     };
     st_tarindex *t = NULL;
