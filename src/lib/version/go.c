@@ -6,165 +6,50 @@
  * abcdef, v1.2.4-0.20240102150405-abcdefabcdef and
  * v1.2.4-pre.0.20240102150405-abcdefabcdef are ordinary pre-releases and
  * sort as such, which is how the go command orders them. "+incompatible"
- * is build metadata and does not take part in the order. */
-#include <stddef.h>
+ * is build metadata and does not take part in the order.
+ *
+ * So a Go version is compared as the SemVer version after its 'v', with a
+ * shorthand completed; the SemVer comparator does the rest. */
+#include <stdio.h>
 #include <string.h>
 
 #include "version.h"
 #include "util/banned.h"
 
-typedef struct gov {
-    const char *num[3]; /* digit runs; a shorthand's missing ones are "0" */
-    size_t numlen[3];
-    const char *pre; /* pre-release identifiers without the '-', or NULL */
-    size_t prelen;
-} gov;
+#define MAX_GO_VERSION 1024
 
-static int is_digit(char c)
+/* Writes the SemVer form of a Go version into buf; false when invalid. */
+static bool to_semver(const char *v, char *buf, size_t size)
 {
-    return c >= '0' && c <= '9';
-}
+    size_t dots = 0, n;
+    const char *p;
 
-static int is_idc(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '-';
-}
-
-/* "0" or digits without a leading zero. */
-static const char *num(const char *s, const char **p, size_t *n)
-{
-    const char *q = s;
-    while (is_digit(*q))
-        q++;
-    if (q == s || (q - s > 1 && *s == '0'))
-        return NULL;
-    *p = s;
-    *n = (size_t)(q - s);
-    return q;
-}
-
-/* Dot-separated non-empty identifiers; all-digit ones must have no leading
- * zero when `pre`. Returns the end, or NULL. */
-static const char *ids(const char *s, int pre)
-{
-    for (;;) {
-        const char *q = s;
-        int digits = 1;
-        for (; is_idc(*q); q++)
-            digits &= is_digit(*q);
-        if (q == s || (pre && digits && q - s > 1 && *s == '0'))
-            return NULL;
-        if (*q != '.')
-            return q;
-        s = q + 1;
+    if (v[0] != 'v')
+        return false;
+    v++;
+    n = strlen(v);
+    if (n + 5 > size)
+        return false;
+    /* a shorthand is digits and dots only: "1" or "1.2" */
+    for (p = v; *p; p++) {
+        if (*p == '.')
+            dots++;
+        else if (*p < '0' || *p > '9')
+            break;
     }
-}
-
-static int parse(gov *v, const char *s)
-{
-    if (*s++ != 'v')
-        return ST_EINVALID;
-    for (int i = 0; i < 3; i++) {
-        v->num[i] = "0";
-        v->numlen[i] = 1;
+    if (!*p && dots < 2) {
+        snprintf(buf, size, "%s%s", v, dots == 0 ? ".0.0" : ".0");
+        return true;
     }
-    v->pre = NULL;
-    v->prelen = 0;
-    for (int i = 0; i < 3; i++) {
-        s = num(s, &v->num[i], &v->numlen[i]);
-        if (!s)
-            return ST_EINVALID;
-        if (i < 2 && !*s)
-            return 0; /* "v1", "v1.2" */
-        if (i < 2 && *s++ != '.')
-            return ST_EINVALID;
-    }
-    if (*s == '-') {
-        const char *e = ids(s + 1, 1);
-        if (!e)
-            return ST_EINVALID;
-        v->pre = s + 1;
-        v->prelen = (size_t)(e - v->pre);
-        s = e;
-    }
-    if (*s == '+') {
-        s = ids(s + 1, 0);
-        if (!s)
-            return ST_EINVALID;
-    }
-    return *s ? ST_EINVALID : 0;
-}
-
-/* Digit runs without leading zeros: the longer is larger. */
-static int intcmp(const char *a, size_t na, const char *b, size_t nb)
-{
-    int r;
-    if (na != nb)
-        return na < nb ? -1 : 1;
-    r = memcmp(a, b, na);
-    return (r > 0) - (r < 0);
-}
-
-static int all_digits(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!is_digit(p[i]))
-            return 0;
-    return 1;
-}
-
-static size_t id_len(const char *p, const char *end)
-{
-    const char *q = p;
-    while (q < end && *q != '.')
-        q++;
-    return (size_t)(q - p);
-}
-
-static int cmp(const gov *a, const gov *b)
-{
-    const char *pa, *pb, *ea, *eb;
-    for (int i = 0; i < 3; i++) {
-        int r = intcmp(a->num[i], a->numlen[i], b->num[i], b->numlen[i]);
-        if (r)
-            return r;
-    }
-    if (!a->pre || !b->pre)
-        return a->pre ? -1 : (b->pre ? 1 : 0);
-    pa = a->pre, ea = a->pre + a->prelen;
-    pb = b->pre, eb = b->pre + b->prelen;
-    for (;;) {
-        size_t na, nb, n;
-        int da, db, r;
-        if (pa >= ea || pb >= eb)
-            return pa < ea ? 1 : (pb < eb ? -1 : 0);
-        na = id_len(pa, ea);
-        nb = id_len(pb, eb);
-        da = all_digits(pa, na);
-        db = all_digits(pb, nb);
-        if (da != db)
-            return da ? -1 : 1;
-        if (da) {
-            r = intcmp(pa, na, pb, nb);
-        } else {
-            n = na < nb ? na : nb;
-            r = memcmp(pa, pb, n);
-            r = r ? (r > 0) - (r < 0) : (na > nb) - (na < nb);
-        }
-        if (r)
-            return r;
-        pa += na + 1;
-        pb += nb + 1;
-    }
+    memcpy(buf, v, n + 1);
+    return true;
 }
 
 int st_vercmp_go(int *out, const char *a, const char *b)
 {
-    gov va, vb;
+    char sa[MAX_GO_VERSION], sb[MAX_GO_VERSION];
     *out = 0;
-    if (parse(&va, a) < 0 || parse(&vb, b) < 0)
+    if (!to_semver(a, sa, sizeof(sa)) || !to_semver(b, sb, sizeof(sb)))
         return ST_EINVALID;
-    *out = cmp(&va, &vb);
-    return 0;
+    return st_vercmp_semver(out, sa, sb);
 }
