@@ -457,7 +457,12 @@ static int yarn_classic(st_npm_file *f, const char *data, size_t len)
             }
             if (d[0] == '"') {
                 const char *q = memchr(d + 1, '"', n - 1);
-                dn = q ? (size_t)(q - d) + 1 : n - 1;
+                if (!q) {
+                    if (!bad++)
+                        badline = lineno;
+                    continue;
+                }
+                dn = (size_t)(q - d) + 1;
             } else {
                 const char *c = memchr(d, ',', n);
                 dn = c ? (size_t)(c - d) : n - 1;

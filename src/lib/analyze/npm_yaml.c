@@ -23,23 +23,75 @@
 
 /* ---- libfyaml helpers --------------------------------------------------- */
 
-static struct fy_document *parse(st_npm_file *f, const char *data,
-                                 size_t len)
+struct yaml {
+    struct fy_document *doc;
+    struct fy_diag *diag;
+    char msg[160]; /* libfyaml's first message */
+};
+
+/* Keeps the first line libfyaml reports, for the diagnostic. */
+static void on_diag(struct fy_diag *diag, void *user, const char *buf,
+                    size_t len)
+{
+    struct yaml *y = user;
+    const char *nl = memchr(buf, '\n', len);
+    (void)diag;
+    if (y->msg[0])
+        return;
+    if (nl)
+        len = (size_t)(nl - buf);
+    if (len >= sizeof(y->msg))
+        len = sizeof(y->msg) - 1;
+    memcpy(y->msg, buf, len);
+    y->msg[len] = 0;
+}
+
+static void yaml_release(struct yaml *y)
+{
+    fy_document_destroy(y->doc);
+    if (y->diag)
+        fy_diag_unref(y->diag);
+}
+
+/* Parses data into y->doc, whose root is a mapping; false (with a
+ * diagnostic, y released) when it is not. */
+static bool parse(st_npm_file *f, struct yaml *y, const char *data,
+                  size_t len)
 {
     struct fy_parse_cfg cfg;
-    struct fy_document *doc;
+    struct fy_diag_cfg dcfg;
+    struct fy_node *root;
+
+    memset(y, 0, sizeof(*y));
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = on_diag;
+    dcfg.user = y;
+    dcfg.colorize = false;
+    dcfg.show_source = false;
+    dcfg.show_position = true;
+    dcfg.show_type = false;
+    dcfg.show_module = false;
+    y->diag = fy_diag_create(&dcfg);
     memset(&cfg, 0, sizeof(cfg));
-    /* quiet: the library prints nothing; aliases stay unresolved, so an
-     * alias bomb costs nothing (an alias is never a scalar we read) */
+    /* aliases stay unresolved, so an alias bomb costs nothing (an alias
+     * is never a scalar we read) */
     cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO;
-    doc = fy_document_build_from_string(&cfg, data, len);
-    if (!doc || !fy_document_root(doc) ||
-        fy_node_get_type(fy_document_root(doc)) != FYNT_MAPPING) {
-        st_npm__diag(f, "not a valid YAML mapping");
-        fy_document_destroy(doc);
-        return NULL;
+    cfg.diag = y->diag;
+    if (y->diag)
+        y->doc = fy_document_build_from_string(&cfg, data, len);
+    root = y->doc ? fy_document_root(y->doc) : NULL;
+    if (!root || fy_node_get_type(root) != FYNT_MAPPING) {
+        if (!y->diag)
+            st_npm__diag(f, "cannot parse YAML: out of memory");
+        else if (y->msg[0])
+            st_npm__diag(f, "not valid YAML: %s", y->msg);
+        else
+            st_npm__diag(f, "not a YAML mapping");
+        yaml_release(y);
+        return false;
     }
-    return doc;
+    return true;
 }
 
 static bool is_map(struct fy_node *n)
@@ -422,19 +474,19 @@ static int pnpm_snapshots(struct pnpm *p, struct fy_node *snaps)
 
 int st_npm__pnpm(st_npm_file *f, const char *data, size_t len)
 {
-    struct fy_document *doc = parse(f, data, len);
+    struct yaml y;
     struct fy_node *root, *pkgs, *snaps;
     const char *lv;
     size_t lvl;
     struct pnpm p;
     int rc = 0;
 
-    if (!doc)
+    if (!parse(f, &y, data, len))
         return 0;
     memset(&p, 0, sizeof(p));
     p.f = f;
     st_buf_init(&p.key, 1u << 20);
-    root = fy_document_root(doc);
+    root = fy_document_root(y.doc);
     lv = scalar(get(root, "lockfileVersion"), &lvl);
     if (!lv || !lvl || lv[0] < '1' || lv[0] > '9') {
         st_npm__diag(f, "no lockfileVersion: not a pnpm lock");
@@ -472,7 +524,7 @@ done:
     st_map_free(p.aggs);
     st_arena_free(p.tmp);
     st_buf_release(&p.key);
-    fy_document_destroy(doc);
+    yaml_release(&y);
     return rc;
 }
 
@@ -572,7 +624,7 @@ static bool any_in(const st_map *set, const char *k, size_t kl)
 
 int st_npm__berry(st_npm_file *f, const char *data, size_t len)
 {
-    struct fy_document *doc = parse(f, data, len);
+    struct yaml y;
     struct fy_node *root;
     struct fy_node_pair *pair;
     void *it = NULL;
@@ -581,9 +633,9 @@ int st_npm__berry(st_npm_file *f, const char *data, size_t len)
     bool any = false;
     int rc = 0;
 
-    if (!doc)
+    if (!parse(f, &y, data, len))
         return 0;
-    root = fy_document_root(doc);
+    root = fy_document_root(y.doc);
     if (!(set = st_map_new())) {
         rc = ST_ENOMEM;
         goto done;
@@ -614,6 +666,6 @@ int st_npm__berry(st_npm_file *f, const char *data, size_t len)
 done:
     st_map_free(set);
     st_buf_release(&b);
-    fy_document_destroy(doc);
+    yaml_release(&y);
     return rc;
 }
