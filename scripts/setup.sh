@@ -11,6 +11,7 @@ PACKAGES=(
   # libraries
   libarchive-dev libisal-dev zlib1g-dev libzstd-dev libssl-dev
   libjansson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libfyaml-dev
+  libxml2-dev
   # tools the tests and benchmarks use: image builders, oracles, baselines
   isal zstd jq mmdebstrap umoci skopeo rpm db-util sqlite3 hyperfine
   python3 ca-certificates openssl time bc nodejs npm
