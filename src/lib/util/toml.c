@@ -4,6 +4,7 @@
  * side map keyed by the json_t pointer, since jansson has no room for it,
  * and decides which redefinitions the spec forbids. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,13 +632,9 @@ static int number(parser *ps, json_t **out)
     errno = 0;
     if (isfloat) {
         double dv = strtod(tmp, NULL);
-        json_t *r;
-        if (errno == ERANGE && (dv > 1 || dv < -1))
+        if (!isfinite(dv))
             return fail(ps, s, ST_EINVALID, "float out of range");
-        if (!(r = json_real(dv)))
-            return fail(ps, s, ST_EINVALID, "float out of range");
-        *out = r;
-        return 0;
+        return set_out(ps, json_real(dv), out);
     } else {
         long long v = strtoll(tmp, NULL, 10);
         if (errno == ERANGE)
