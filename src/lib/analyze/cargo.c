@@ -179,7 +179,8 @@ static void lock_release(lock *l)
     const char *k;
     void *v;
     while (l->byname && st_map_next(l->byname, &pos, &k, &v)) {
-        st_vec_release(v);
+        if (v) /* NULL when its allocation failed */
+            st_vec_release(v);
         st_free(v);
     }
     st_map_free(l->byname);

@@ -696,7 +696,8 @@ static void graph_release(graph *g)
     const char *k;
     void *v;
     while (g->byname && st_map_next(g->byname, &pos, &k, &v)) {
-        st_vec_release(v);
+        if (v) /* NULL when its allocation failed */
+            st_vec_release(v);
         st_free(v);
     }
     st_map_free(g->byname);
