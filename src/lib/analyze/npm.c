@@ -345,13 +345,13 @@ done:
     return rc;
 }
 
-static int lockfile(st_npm_file *f, const char *data, size_t len)
+int st_npm__lock_tree(st_npm_file *f, const char *data, size_t len)
 {
-    json_t *root = load(f, data, len);
+    json_t *root;
     const json_t *packages, *deps;
     int rc = 0;
 
-    if (!root)
+    if (!(root = load(f, data, len)))
         return 0;
     /* v2 carries both; "packages" is the complete one */
     if ((packages = st_json_obj(root, "packages")))
@@ -363,6 +363,12 @@ static int lockfile(st_npm_file *f, const char *data, size_t len)
                         "not a package lock");
     json_decref(root);
     return rc;
+}
+
+static int lockfile(st_npm_file *f, const char *data, size_t len)
+{
+    int rc = st_npm__lock_fast(f, data, len);
+    return rc == ST_ENOTFOUND ? st_npm__lock_tree(f, data, len) : rc;
 }
 
 /* ---- yarn.lock classic (v1) -------------------------------------------- */

@@ -4,6 +4,7 @@
 #ifndef ST_ANALYZE_NPM_H
 #define ST_ANALYZE_NPM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "analyzer.h"
@@ -25,6 +26,19 @@ int st_npm__emit(st_npm_file *f, const char *name, size_t nlen,
 
 /* Warns about the file (st_ctx_diag, analyzer "npm"). */
 void st_npm__diag(st_npm_file *f, const char *fmt, ...) ST_PRINTF(2, 3);
+
+/* package-lock.json v2/v3 without building a JSON tree. ST_ENOTFOUND,
+ * having emitted nothing, when the file is not one it reads (v1, invalid
+ * JSON, a duplicate key in "packages"): parse it with jansson then. */
+int st_npm__lock_fast(st_npm_file *f, const char *data, size_t len);
+/* Any package-lock.json (v1-v3) through a jansson tree: the reference the
+ * fast path must agree with. A malformed file is a diagnostic; ST_ENOMEM
+ * or 0. */
+int st_npm__lock_tree(st_npm_file *f, const char *data, size_t len);
+
+/* Whether [s, s+n) is valid UTF-8 (as jansson requires): no overlong
+ * forms, surrogates or code points past U+10FFFF. */
+bool st_npm__utf8(const unsigned char *s, size_t n);
 
 /* pnpm-lock.yaml v5.x, v6.x, v9.x. A malformed file is a diagnostic;
  * returns ST_ENOMEM or 0. */

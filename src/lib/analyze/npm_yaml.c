@@ -63,6 +63,12 @@ static bool parse(st_npm_file *f, struct yaml *y, const char *data,
     struct fy_node *root;
 
     memset(y, 0, sizeof(*y));
+    /* libfyaml 0.7.12 loops forever on some invalid UTF-8 (a directive
+     * "%\x9a", found by fuzz_pnpm_lock); lockfiles are UTF-8 */
+    if (!st_npm__utf8((const unsigned char *)data, len)) {
+        st_npm__diag(f, "not valid UTF-8");
+        return false;
+    }
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     dcfg.output_fn = on_diag;
