@@ -11,8 +11,9 @@
 
 data=$ST_SRC/tests/data/cargo
 py=$(command -v python3 || true)
-[[ -n $py ]] && "$py" -c 'import tomllib' 2>/dev/null ||
+if [[ -z $py ]] || ! "$py" -c 'import tomllib' 2>/dev/null; then
   skip "no python3 with tomllib (3.11+): no oracle for the cargo analyzer"
+fi
 
 pkgs() {
   jq -r '.packages[] | select(.type == "cargo")
