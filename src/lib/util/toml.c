@@ -446,6 +446,9 @@ static int key(parser *ps, keypath *k)
         } else {
             return fail(ps, ps->p, ST_EINVALID, "expected a key");
         }
+        if (memchr(k->buf.ptr + k->off[k->n], 0, k->buf.len - k->off[k->n]))
+            return fail(ps, k->at, ST_EINVALID,
+                        "a NUL character in a key is not supported");
         k->off[++k->n] = k->buf.len;
         skip_ws(ps);
         if (at_end(ps) || *ps->p != '.')

@@ -10,7 +10,9 @@
  *
  * Strict: the document must be valid UTF-8; a key defined twice, a table
  * defined twice, an inline table extended, a static array appended to by
- * [[…]], a bad escape, a leading zero, … are errors, as in the spec.
+ * [[…]], a bad escape, a leading zero, … are errors, as in the spec. One
+ * deliberate restriction: a key may not contain U+0000 (\u0000), which
+ * C strings and JSON readers cannot carry; values may. 
  * Bounded: at most ST_TOML_MAX_BYTES of input and ST_TOML_MAX_DEPTH levels
  * of nested tables and arrays (ST_ELIMIT past either). */
 #ifndef ST_TOML_H
