@@ -126,19 +126,23 @@ static int add(struct found *f, const char *group, size_t glen,
                size_t vlen)
 {
     st_arena *a = st_ctx_arena(f->w->ctx);
-    st_package *p = st_ctx_add_package(f->w->ctx);
-    if (!p)
+    char *g = glen ? st_java__clean(a, group, glen) : NULL;
+    char *art = st_java__clean(a, artifact, alen);
+    char *v = st_java__clean(a, version, vlen);
+    st_package *p;
+
+    if (!art || !v || (glen && !g))
+        return ST_ENOMEM;
+    if (!*art || !*v)
+        return 0; /* nothing but white space or control characters */
+    if (!(p = st_ctx_add_package(f->w->ctx)))
         return ST_ENOMEM;
     p->type = "maven";
-    if (glen)
-        p->name = st_arena_printf(a, "%s:%s", st_java__clean(a, group, glen),
-                                  st_java__clean(a, artifact, alen));
-    else
-        p->name = st_java__clean(a, artifact, alen);
-    p->version = st_java__clean(a, version, vlen);
+    p->name = g && *g ? st_arena_printf(a, "%s:%s", g, art) : art;
+    p->version = v;
     p->found_in = f->found_in;
     p->direct = -1;
-    if (!p->name || !p->version)
+    if (!p->name)
         return ST_ENOMEM;
     st_ctx_package_layer(f->w->ctx, p, f->w->e->layer);
     return 0;
@@ -338,12 +342,12 @@ static void budget_diag(struct walk *w, const char *where)
 }
 
 /* The number of entries the end of central directory record declares, or
- * 0 when there is none to find (libarchive will say). */
-static uint64_t zip_declared_entries(const unsigned char *p, size_t len)
+ * -1 when there is none to find (libarchive will say). */
+static int64_t zip_declared_entries(const unsigned char *p, size_t len)
 {
     size_t i, lo;
     if (len < 22)
-        return 0;
+        return -1;
     lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
     for (i = len - 22 + 1; i-- > lo;) {
         uint64_t n;
@@ -360,14 +364,27 @@ static uint64_t zip_declared_entries(const unsigned char *p, size_t len)
                     n = n << 8 | p[off + 32 + k];
             }
         }
-        return n;
+        return n > INT64_MAX ? INT64_MAX : (int64_t)n;
     }
-    return 0;
+    return -1;
 }
 
 static int read_archive(struct walk *w, const char *data, size_t len,
                         const char *found_in, const char *stem,
                         size_t stem_len, int depth);
+
+static void unreadable(struct walk *w, struct archive *a, const char *in,
+                       const char *name)
+{
+    st_arena *ar = st_ctx_arena(w->ctx);
+    const char *msg = archive_error_string(a);
+    if (!msg)
+        msg = "read error";
+    st_ctx_diag(w->ctx, ST_DIAG_WARNING, "java", w->e->path, w->e->layer,
+                "%s!/%s: %s: not read", in,
+                st_java__clean(ar, name, strlen(name)),
+                st_java__clean(ar, msg, strlen(msg)));
+}
 
 static int nested(struct walk *w, struct found *f, struct archive *a,
                   struct archive_entry *ent, const char *name, int depth,
@@ -416,14 +433,9 @@ static int nested(struct walk *w, struct found *f, struct archive *a,
     case READ_BUDGET:
         budget_diag(w, in);
         return 0;
-    case READ_BAD: {
-        const char *msg = archive_error_string(a);
-        if (!msg)
-            msg = "read error";
-        st_ctx_diag(w->ctx, ST_DIAG_WARNING, "java", w->e->path, w->e->layer,
-                    "%s: %s: not read", in, st_java__clean(ar, msg, strlen(msg)));
+    case READ_BAD:
+        unreadable(w, a, f->found_in, name);
         return 0;
-    }
     }
     return 0;
 }
@@ -439,7 +451,7 @@ static int read_archive(struct walk *w, const char *data, size_t len,
     st_buf inner = ST_BUF_INIT(0);
     st_arena *ar = st_ctx_arena(w->ctx);
     struct found f;
-    uint64_t declared;
+    int64_t declared;
     bool have_manifest = false;
     int rc = 0, r;
 
@@ -449,7 +461,9 @@ static int read_archive(struct walk *w, const char *data, size_t len,
     f.stem = stem;
     f.stem_len = stem_len;
     declared = zip_declared_entries((const unsigned char *)data, len);
-    if (declared > JAVA_MAX_ENTRIES - w->entries) {
+    if (declared == 0)
+        goto done; /* an empty zip: libarchive would call it unrecognized */
+    if (declared > 0 && (uint64_t)declared > JAVA_MAX_ENTRIES - w->entries) {
         st_ctx_diag(w->ctx, ST_DIAG_WARNING, "java", w->e->path, w->e->layer,
                     "%s declares %llu entries, more than the %llu allowed: "
                     "not read", found_in, (unsigned long long)declared,
@@ -506,6 +520,8 @@ static int read_archive(struct walk *w, const char *data, size_t len,
             }
             if (how == READ_OK)
                 ST_CHECK(pom_properties(&f, name, small.ptr, small.len));
+            else if (how == READ_BAD)
+                unreadable(w, a, found_in, name);
         } else if (!have_manifest && !strcasecmp(name, "META-INF/MANIFEST.MF")) {
             ST_CHECK(read_entry(w, a, &manifest, ST_JAVA_MAX_MANIFEST, &how));
             if (how == READ_BUDGET) {
@@ -513,6 +529,8 @@ static int read_archive(struct walk *w, const char *data, size_t len,
                 break;
             }
             have_manifest = how == READ_OK;
+            if (how == READ_BAD)
+                unreadable(w, a, found_in, name);
         } else if (is_archive_name(name, nlen) && name[nlen - 5] != '/') {
             ST_CHECK(nested(w, &f, a, ent, name, depth, &inner));
             st_buf_release(&inner);

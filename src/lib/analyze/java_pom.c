@@ -40,6 +40,45 @@ void st_java__xml_init(void)
     xmlInitParser();
 }
 
+/* libxml2 reports some errors (encoding conversion, I/O) through its
+ * per-thread generic and structured handlers, which print to stderr by
+ * default, whatever the parser options say. The library never prints:
+ * both are silenced around a parse and given back after. */
+static void quiet_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static void quiet_structured(void *ctx, xmlErrorPtr err)
+{
+    (void)ctx;
+    (void)err;
+}
+
+struct xml_handlers {
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+};
+
+static void quiet(struct xml_handlers *saved)
+{
+    saved->generic = xmlGenericError;
+    saved->generic_ctx = xmlGenericErrorContext;
+    saved->structured = xmlStructuredError;
+    saved->structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet_generic);
+    xmlSetStructuredErrorFunc(NULL, quiet_structured);
+}
+
+static void unquiet(const struct xml_handlers *saved)
+{
+    xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+    xmlSetStructuredErrorFunc(saved->structured_ctx, saved->structured);
+}
+
 static bool named(const xmlNode *n, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && n->name &&
@@ -183,6 +222,7 @@ static int add_dep(struct pom *p, xmlNode *dep, st_buf *raw, st_buf *g,
 {
     st_arena *ar = st_ctx_arena(p->ctx);
     st_package *pkg;
+    char *version, *gc, *ac;
 
     if (!value(p, child(dep, "groupId"), raw, g) ||
         !value(p, child(dep, "artifactId"), raw, a) ||
@@ -193,17 +233,26 @@ static int add_dep(struct pom *p, xmlNode *dep, st_buf *raw, st_buf *g,
     }
     if (!value(p, child(dep, "scope"), raw, scope))
         st_buf_reset(scope);
+    /* A property may resolve to nothing but white space. */
+    if (!(version = st_java__clean(ar, v->ptr, v->len)))
+        return ST_ENOMEM;
+    if (!*version) {
+        p->skipped++;
+        return 0;
+    }
     if (!(pkg = st_ctx_add_package(p->ctx)))
         return ST_ENOMEM;
     pkg->type = "maven";
-    pkg->name = st_arena_printf(ar, "%s:%s",
-                                st_java__clean(ar, g->ptr, g->len),
-                                st_java__clean(ar, a->ptr, a->len));
-    pkg->version = st_java__clean(ar, v->ptr, v->len);
+    gc = st_java__clean(ar, g->ptr, g->len);
+    ac = st_java__clean(ar, a->ptr, a->len);
+    if (!gc || !ac)
+        return ST_ENOMEM;
+    pkg->name = st_arena_printf(ar, "%s:%s", gc, ac);
+    pkg->version = version;
     pkg->found_in = st_arena_printf(ar, "/%s", p->e->path);
     pkg->direct = 1;
     pkg->dev = !strcmp(scope->ptr, "test");
-    if (!pkg->name || !pkg->version || !pkg->found_in)
+    if (!pkg->name || !pkg->found_in)
         return ST_ENOMEM;
     st_ctx_package_layer(p->ctx, pkg, p->e->layer);
     return 0;
@@ -237,6 +286,7 @@ int st_java__pom(st_scan_ctx *ctx, const st_entry *e, const char *data,
            scope = ST_BUF_INIT(MAX_VALUE);
     xmlParserCtxtPtr px = NULL;
     xmlDocPtr doc = NULL;
+    struct xml_handlers saved;
     xmlNode *deps;
     struct pom p;
     size_t ndeps = 0;
@@ -254,9 +304,11 @@ int st_java__pom(st_scan_ctx *ctx, const st_entry *e, const char *data,
         rc = ST_ENOMEM;
         goto done;
     }
+    quiet(&saved);
     doc = xmlCtxtReadMemory(px, data, (int)len, NULL, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    unquiet(&saved);
     if (!doc) {
         const xmlError *err = xmlCtxtGetLastError(px);
         char msg[160] = "not well-formed";
