@@ -19,6 +19,7 @@
 #include "analyze/analyzer.h"
 #include "analyze/java_parse.h"
 #include "strata/scan.h"
+#include "util/util.h"
 
 typedef struct run {
     st_scan_ctx *ctx;
@@ -605,6 +606,53 @@ static void test_java__clean(void **s)
     st_arena_free(a);
 }
 
+/* Every allocation of a scan fails in turn: ST_ENOMEM or success, never a
+ * crash or a leak (ASan), for an archive with nesting and for a pom. */
+static void test_java__alloc_failures(void **s)
+{
+    static const char *const files[][2] = {
+        {"app.war", "srv/app.war"},
+        {"log4j-api-manifest-only.jar", "l/log4j-api.jar"},
+        {"properties.pom", "pom.xml"},
+    };
+    (void)s;
+    for (size_t k = 0; k < 3; k++) {
+        size_t len;
+        char *data = slurp(files[k][0], &len);
+        long failed = 0;
+        for (long n = 1; n < 5000; n++) {
+            st_scan_ctx *ctx = st_scan__test_ctx();
+            void *state = NULL;
+            st_entry e;
+            int rc;
+            assert_non_null(ctx);
+            memset(&e, 0, sizeof(e));
+            e.path = files[k][1];
+            e.path_len = strlen(e.path);
+            e.type = ST_ENTRY_FILE;
+            e.visible = true;
+            st_alloc_fail_after(n);
+            rc = ops->begin(&state, ctx);
+            if (rc == 0)
+                rc = ops->file(state, ctx, &e, data, len);
+            if (rc == 0)
+                rc = ops->end(state, ctx);
+            st_alloc_fail_after(0);
+            ops->release(state);
+            st_scan__test_ctx_free(ctx);
+            if (rc == 0) {
+                if (n > failed + 50)
+                    break;
+            } else {
+                assert_int_equal(rc, ST_ENOMEM);
+                failed = n;
+            }
+        }
+        assert_true(failed > 0);
+        free(data);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_java__props_text),
         cmocka_unit_test(test_java__manifest_text),
         cmocka_unit_test(test_java__clean),
+        cmocka_unit_test(test_java__alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
