@@ -18,7 +18,8 @@
 
 #include "analyzer.h"
 #include "util/json.h"
-#include "util/banned.h"
+
+#include "util/banned.h" /* last */
 
 static const char *base_of(const st_entry *e)
 {
@@ -55,8 +56,13 @@ struct add {
 
 /* One package per name and version in a file: a lockfile repeats them for
  * each framework. The highest `direct` wins, and dev only if all are. */
-static int add(struct add *a, const char *name, size_t nlen, const char *ver,
-               size_t vlen, int direct, int dev)
+static int add(struct add *a,
+               const char *name,
+               size_t nlen,
+               const char *ver,
+               size_t vlen,
+               int direct,
+               int dev)
 {
     st_arena *ar = st_ctx_arena(a->ctx);
     char key[1100];
@@ -68,8 +74,7 @@ static int add(struct add *a, const char *name, size_t nlen, const char *ver,
     memcpy(key, name, nlen);
     key[nlen] = 0;
     memcpy(key + nlen + 1, ver, vlen);
-    if ((rc = st_map_slot(a->seen, key, nlen + 1 + vlen, &slot, &created)) <
-        0)
+    if ((rc = st_map_slot(a->seen, key, nlen + 1 + vlen, &slot, &created)) < 0)
         return rc;
     if (!created) {
         p = *slot;
@@ -114,8 +119,9 @@ static const json_t *runtime_target(const json_t *root)
     if (json_object_size(targets) == 1) {
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)targets, k, v)
-            return json_is_object(v) ? v : NULL;
+        json_object_foreach((json_t *)targets, k, v) return json_is_object(v)
+            ? v
+            : NULL;
     }
     return NULL;
 }
@@ -130,8 +136,8 @@ static int read_deps(struct add *a, const json_t *root)
     int rc = 0;
 
     if (!libs) {
-        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path,
-                    a->e->layer, "not a deps.json: no \"libraries\" object");
+        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path, a->e->layer,
+                    "not a deps.json: no \"libraries\" object");
         return 0;
     }
     /* the projects' dependencies in the runtime target are the direct ones */
@@ -142,8 +148,7 @@ static int read_deps(struct add *a, const json_t *root)
         {
             const json_t *deps, *v;
             const char *dn;
-            if (!json_is_object(lib) ||
-                !st_json_str(lib, "type") ||
+            if (!json_is_object(lib) || !st_json_str(lib, "type") ||
                 strcmp(st_json_str(lib, "type"), "project"))
                 continue;
             deps = st_json_obj(st_json_obj(target, key), "dependencies");
@@ -151,8 +156,7 @@ static int read_deps(struct add *a, const json_t *root)
             {
                 void **slot;
                 bool created;
-                ST_CHECK(st_map_slot(direct, dn, strlen(dn), &slot,
-                                     &created));
+                ST_CHECK(st_map_slot(direct, dn, strlen(dn), &slot, &created));
                 *slot = (void *)1;
             }
         }
@@ -181,8 +185,7 @@ static int read_deps(struct add *a, const json_t *root)
         ST_CHECK(add(a, key, nlen, slash + 1, vlen, dir, dev));
     }
     if (bad)
-        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path,
-                    a->e->layer,
+        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path, a->e->layer,
                     "%zu libraries not named \"Name/Version\" skipped", bad);
 done:
     st_map_free(direct);
@@ -197,8 +200,7 @@ static int read_lock(struct add *a, const json_t *root)
     int rc = 0;
 
     if (!fws) {
-        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path,
-                    a->e->layer,
+        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path, a->e->layer,
                     "not a packages.lock.json: no \"dependencies\" object");
         return 0;
     }
@@ -225,14 +227,17 @@ static int read_lock(struct add *a, const json_t *root)
         }
     }
     if (bad)
-        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path,
-                    a->e->layer, "%zu malformed entries skipped", bad);
+        st_ctx_diag(a->ctx, ST_DIAG_WARNING, "dotnet", a->e->path, a->e->layer,
+                    "%zu malformed entries skipped", bad);
 done:
     return rc;
 }
 
-static int file(void *state, st_scan_ctx *ctx, const st_entry *e,
-                const char *data, size_t len)
+static int file(void *state,
+                st_scan_ctx *ctx,
+                const st_entry *e,
+                const char *data,
+                size_t len)
 {
     struct add a = {ctx, e, NULL, NULL};
     json_t *root = NULL;

@@ -14,7 +14,8 @@
 
 #include "analyzer.h"
 #include "util/json.h"
-#include "util/banned.h"
+
+#include "util/banned.h" /* last */
 
 struct pending {
     const char *dir; /* directory of the composer.lock, "" at the root */
@@ -106,7 +107,7 @@ static const char *license_of(st_arena *a, const json_t *pkg)
 
     if (json_is_string(l))
         return json_string_length(l) ? st_arena_strdup(a, json_string_value(l))
-                                      : NULL;
+                                     : NULL;
     if (!json_is_array(l))
         return NULL;
     json_array_foreach(l, i, x)
@@ -125,8 +126,12 @@ static const char *license_of(st_arena *a, const json_t *pkg)
 
 /* Adds the packages of one array. NULL: out of memory; *bad counts the
  * entries without a usable name and version. */
-static int add_all(st_scan_ctx *ctx, const st_entry *e, const json_t *arr,
-                   int dev, const st_map *devnames, st_vec *added,
+static int add_all(st_scan_ctx *ctx,
+                   const st_entry *e,
+                   const json_t *arr,
+                   int dev,
+                   const st_map *devnames,
+                   st_vec *added,
                    size_t *bad)
 {
     st_arena *a = st_ctx_arena(ctx);
@@ -161,7 +166,9 @@ static int add_all(st_scan_ctx *ctx, const st_entry *e, const json_t *arr,
     return 0;
 }
 
-static int read_lock(struct php *d, st_scan_ctx *ctx, const st_entry *e,
+static int read_lock(struct php *d,
+                     st_scan_ctx *ctx,
+                     const st_entry *e,
                      const json_t *root)
 {
     const json_t *pk = st_json_arr(root, "packages");
@@ -201,8 +208,8 @@ done:
     return rc;
 }
 
-static int read_installed(st_scan_ctx *ctx, const st_entry *e,
-                          const json_t *root)
+static int
+read_installed(st_scan_ctx *ctx, const st_entry *e, const json_t *root)
 {
     const json_t *pk = root, *devnames = NULL, *x;
     st_map *dev = NULL;
@@ -285,8 +292,11 @@ done:
     return rc;
 }
 
-static int file(void *state, st_scan_ctx *ctx, const st_entry *e,
-                const char *data, size_t len)
+static int file(void *state,
+                st_scan_ctx *ctx,
+                const st_entry *e,
+                const char *data,
+                size_t len)
 {
     struct php *d = state;
     json_t *root = NULL;

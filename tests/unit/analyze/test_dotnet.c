@@ -97,8 +97,8 @@ static const st_package *pkg(const st_result *res, const char *name)
 }
 
 /* Rows "name version direct [dev]". */
-static void check_tsv(const st_result *res, const char *tsv,
-                      const char *found_in)
+static void
+check_tsv(const st_result *res, const char *tsv, const char *found_in)
 {
     size_t len, rows = 0;
     char *t = slurp(tsv, &len), *save = NULL;
@@ -171,7 +171,8 @@ static void test_dotnet__deps_json(void **state)
     /* projects and the runtime pack are not NuGet packages */
     assert_null(pkg(res, "WebApp"));
     assert_null(pkg(res, "WebApp.Core"));
-    assert_null(pkg(res, "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64"));
+    assert_null(
+        pkg(res, "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64"));
     assert_int_equal(st_result_diagnostic_count(res), 0);
     st_scan__test_ctx_free(r.ctx);
 }

@@ -85,8 +85,8 @@ static const st_result *finish(run *r)
     return st_scan__test_result(r->ctx);
 }
 
-static const st_package *pkg(const st_result *res, const char *name,
-                             const char *found_in)
+static const st_package *
+pkg(const st_result *res, const char *name, const char *found_in)
 {
     for (size_t i = 0; i < st_result_package_count(res); i++) {
         const st_package *p = st_result_package(res, i);
@@ -98,8 +98,9 @@ static const st_package *pkg(const st_result *res, const char *name,
 
 /* expected.tsv: "lock name version direct dev" and "installed name
  * version dev" rows; found_in tells which file each package came from. */
-static void compare_expected(const st_result *res, const char *lock_path,
-                           const char *inst_path)
+static void compare_expected(const st_result *res,
+                             const char *lock_path,
+                             const char *inst_path)
 {
     size_t len, rows = 0;
     char *t = slurp("php/expected.tsv", &len), *save = NULL;
@@ -181,7 +182,7 @@ static void test_php__composer2_project(void **state)
     feed_file(&r, "var/www/app/composer.json", "php/composer.json");
     res = finish(&r);
     compare_expected(res, "/var/www/app/composer.lock",
-                   "/var/www/app/vendor/composer/installed.json");
+                     "/var/www/app/vendor/composer/installed.json");
     p = pkg(res, "acme/devtool", "/var/www/app/composer.lock");
     assert_string_equal(p->license, "LGPL-2.1-only OR GPL-3.0-or-later");
     p = pkg(res, "symfony/http-kernel",
