@@ -104,9 +104,15 @@ static bool token_ok(const char *s, size_t n)
 
 /* Adds a gem unless the same name and version came from this file already
  * (one gem per platform in a lockfile); direct is the highest seen. */
-static int add_gem(st_package **out, struct ruby *d, st_scan_ctx *ctx,
-                   const st_entry *e, const char *name, size_t nlen,
-                   const char *ver, size_t vlen, const char *license,
+static int add_gem(st_package **out,
+                   struct ruby *d,
+                   st_scan_ctx *ctx,
+                   const st_entry *e,
+                   const char *name,
+                   size_t nlen,
+                   const char *ver,
+                   size_t vlen,
+                   const char *license,
                    int direct)
 {
     st_arena *a = st_ctx_arena(ctx);
@@ -151,7 +157,8 @@ static int reset_maps(struct ruby *d)
     return d->direct && d->seen ? 0 : ST_ENOMEM;
 }
 
-/* ---- Gemfile.lock --------------------------------------------------------- */
+/* ---- Gemfile.lock ---------------------------------------------------------
+ */
 
 enum section { S_NONE, S_GEM, S_OTHER_SOURCE, S_DEPS, S_OTHER, S_UNKNOWN };
 
@@ -172,8 +179,12 @@ static enum section section_of(const char *l, size_t n)
 }
 
 /* "name (version[-platform])[!][ checksum]": the name and the version. */
-static bool split_spec(const char *l, size_t n, const char **name,
-                       size_t *nlen, const char **ver, size_t *vlen)
+static bool split_spec(const char *l,
+                       size_t n,
+                       const char **name,
+                       size_t *nlen,
+                       const char **ver,
+                       size_t *vlen)
 {
     const char *open = memchr(l, '(', n), *close, *dash;
     if (!open || open == l || open[-1] != ' ')
@@ -198,8 +209,11 @@ static size_t dep_name(const char *l, size_t n)
     return token_ok(l, i) ? i : 0;
 }
 
-static int parse_lock(struct ruby *d, st_scan_ctx *ctx, const st_entry *e,
-                      const char *data, size_t len)
+static int parse_lock(struct ruby *d,
+                      st_scan_ctx *ctx,
+                      const st_entry *e,
+                      const char *data,
+                      size_t len)
 {
     enum section sec = S_NONE;
     bool in_specs = false, any_section = false;
@@ -294,7 +308,8 @@ done:
     return rc;
 }
 
-/* ---- gemspec literals ------------------------------------------------------- */
+/* ---- gemspec literals -------------------------------------------------------
+ */
 
 struct cur {
     const char *p, *end;
@@ -372,13 +387,16 @@ static bool literal(struct cur *c, st_buf *b)
         dq = *c->p == '"';
         c->p++;
     } else if (*c->p == '%' && c->end - c->p >= 3 &&
-               (c->p[1] == 'q' || c->p[1] == 'Q') &&
+               (c->p[1] == 'q' || c->p[1] == 'Q') && c->p[2] &&
                strchr("{[(<|!/", c->p[2])) {
         dq = c->p[1] == 'Q';
         open = c->p[2];
         c->p += 3;
-        close = open == '{' ? '}' : open == '[' ? ']' : open == '(' ? ')'
-                : open == '<' ? '>' : open;
+        close = open == '{'   ? '}'
+                : open == '[' ? ']'
+                : open == '(' ? ')'
+                : open == '<' ? '>'
+                              : open;
     } else {
         return false;
     }
@@ -525,12 +543,18 @@ static void stub_line(const char *l, size_t n, st_buf *name, st_buf *ver)
     }
 }
 
-static int parse_gemspec(struct ruby *d, st_scan_ctx *ctx, const st_entry *e,
-                         const char *data, size_t len)
+static int parse_gemspec(struct ruby *d,
+                         st_scan_ctx *ctx,
+                         const st_entry *e,
+                         const char *data,
+                         size_t len)
 {
-    st_buf lit = ST_BUF_INIT(MAX_LITERAL * 2), name = ST_BUF_INIT(1024),
-           ver = ST_BUF_INIT(1024), lic = ST_BUF_INIT(MAX_LITERAL * 4),
-           sname = ST_BUF_INIT(1024), sver = ST_BUF_INIT(1024);
+    st_buf lit = ST_BUF_INIT(MAX_LITERAL * 2),
+           name = ST_BUF_INIT(MAX_LITERAL * 2),
+           ver = ST_BUF_INIT(MAX_LITERAL * 2),
+           lic = ST_BUF_INIT(MAX_LITERAL * 4),
+           sname = ST_BUF_INIT(MAX_LITERAL * 2),
+           sver = ST_BUF_INIT(MAX_LITERAL * 2);
     struct cur c = {data, data + len};
     bool have_name = false, have_ver = false, have_lic = false;
     const char *license = NULL;
@@ -615,13 +639,22 @@ done:
     return rc;
 }
 
-static int file(void *state, st_scan_ctx *ctx, const st_entry *e,
-                const char *data, size_t len)
+static int file(void *state,
+                st_scan_ctx *ctx,
+                const st_entry *e,
+                const char *data,
+                size_t len)
 {
     struct ruby *d = state;
-    if (is_gemspec(e))
-        return parse_gemspec(d, ctx, e, data, len);
-    return parse_lock(d, ctx, e, data, len);
+    int rc = is_gemspec(e) ? parse_gemspec(d, ctx, e, data, len)
+                           : parse_lock(d, ctx, e, data, len);
+    /* only running out of memory stops the scan */
+    if (rc < 0 && rc != ST_ENOMEM) {
+        st_ctx_diag(ctx, ST_DIAG_WARNING, "ruby", e->path, e->layer,
+                    "unreadable: %s", st_strerror(rc));
+        rc = 0;
+    }
+    return rc;
 }
 
 const st_analyzer_ops st_analyzer_ruby = {

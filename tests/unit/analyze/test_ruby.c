@@ -225,45 +225,44 @@ static void test_ruby__installed_gemspecs(void **state)
  * malformed lines. */
 static void test_ruby__lockfile_forms(void **state)
 {
-    static const char lock[] =
-        "PLUGIN SOURCE\r\n"
-        "  remote: https://example.invalid/plugins\r\n"
-        "  specs:\r\n"
-        "    a-plugin (0.1.0)\r\n"
-        "\r\n"
-        "GEM\r\n"
-        "  remote: https://rubygems.org/\r\n"
-        "  specs:\r\n"
-        "    nokogiri (1.15.4)\r\n"
-        "      racc (~> 1.4)\r\n"
-        "    nokogiri (1.15.4-aarch64-linux)\r\n"
-        "      racc (~> 1.4)\r\n"
-        "    nokogiri (1.15.4-x86_64-linux-musl)\r\n"
-        "    racc (1.7.1)\r\n"
-        "    rails (7.0.8)\r\n"
-        "    broken-no-version\r\n"
-        "    bad (1.0\r\n"
-        "    ( 1.0)\r\n"
-        "\r\n"
-        "GEM\r\n"
-        "  remote: https://gems.example.invalid/\r\n"
-        "  specs:\r\n"
-        "    private-gem (3.0.0.pre.1)\r\n"
-        "\r\n"
-        "PLATFORMS\r\n"
-        "  aarch64-linux\r\n"
-        "  ruby\r\n"
-        "\r\n"
-        "DEPENDENCIES\r\n"
-        "  nokogiri (~> 1.15)!\r\n"
-        "  private-gem!\r\n"
-        "  rails (= 7.0.8)\r\n"
-        "\r\n"
-        "CHECKSUMS\r\n"
-        "  racc (1.7.1) sha256=abc\r\n"
-        "\r\n"
-        "BUNDLED WITH\r\n"
-        "   2.5.3\r\n";
+    static const char lock[] = "PLUGIN SOURCE\r\n"
+                               "  remote: https://example.invalid/plugins\r\n"
+                               "  specs:\r\n"
+                               "    a-plugin (0.1.0)\r\n"
+                               "\r\n"
+                               "GEM\r\n"
+                               "  remote: https://rubygems.org/\r\n"
+                               "  specs:\r\n"
+                               "    nokogiri (1.15.4)\r\n"
+                               "      racc (~> 1.4)\r\n"
+                               "    nokogiri (1.15.4-aarch64-linux)\r\n"
+                               "      racc (~> 1.4)\r\n"
+                               "    nokogiri (1.15.4-x86_64-linux-musl)\r\n"
+                               "    racc (1.7.1)\r\n"
+                               "    rails (7.0.8)\r\n"
+                               "    broken-no-version\r\n"
+                               "    bad (1.0\r\n"
+                               "    ( 1.0)\r\n"
+                               "\r\n"
+                               "GEM\r\n"
+                               "  remote: https://gems.example.invalid/\r\n"
+                               "  specs:\r\n"
+                               "    private-gem (3.0.0.pre.1)\r\n"
+                               "\r\n"
+                               "PLATFORMS\r\n"
+                               "  aarch64-linux\r\n"
+                               "  ruby\r\n"
+                               "\r\n"
+                               "DEPENDENCIES\r\n"
+                               "  nokogiri (~> 1.15)!\r\n"
+                               "  private-gem!\r\n"
+                               "  rails (= 7.0.8)\r\n"
+                               "\r\n"
+                               "CHECKSUMS\r\n"
+                               "  racc (1.7.1) sha256=abc\r\n"
+                               "\r\n"
+                               "BUNDLED WITH\r\n"
+                               "   2.5.3\r\n";
     const st_result *res;
     run r;
     (void)state;
@@ -281,17 +280,15 @@ static void test_ruby__lockfile_forms(void **state)
     assert_null(pkg(res, "a-plugin"));
     /* a warning for 3 malformed lines, an info for the plugin */
     assert_int_equal(st_result_diagnostic_count(res), 2);
-    assert_non_null(strstr(st_result_diagnostic(res, 0)->message,
-                           "3 malformed lines"));
+    assert_non_null(
+        strstr(st_result_diagnostic(res, 0)->message, "3 malformed lines"));
     st_scan__test_ctx_free(r.ctx);
 }
 
 static void test_ruby__lockfile_malformed(void **state)
 {
     static const char *const bad[] = {
-        "",
-        "  just indented\n",
-        "\x00\x01\x02",
+        "", "  just indented\n", "\x00\x01\x02",
         "    rack (1.0)\n", /* specs outside any section */
     };
     (void)state;
@@ -389,6 +386,29 @@ static void test_ruby__gemspec_literals(void **state)
     }
 }
 
+/* A literal longer than any name once made a buffer limit fail the file
+ * (fuzz_gemspec): now a diagnostic. */
+static void test_ruby__gemspec_long_literal(void **state)
+{
+    static char text[20000];
+    size_t n = 0;
+    const st_result *res;
+    run r;
+    (void)state;
+
+    n += (size_t)snprintf(text, sizeof(text), "s.name = \"");
+    memset(text + n, 'a', 5000);
+    n += 5000;
+    n +=
+        (size_t)snprintf(text + n, sizeof(text) - n, "\"\ns.version = \"1\"\n");
+    start(&r);
+    feed(&r, "specifications/x.gemspec", text, n);
+    res = finish(&r);
+    assert_int_equal(st_result_package_count(res), 0);
+    assert_int_equal(st_result_diagnostic_count(res), 1);
+    st_scan__test_ctx_free(r.ctx);
+}
+
 /* Every allocation failing in turn: ST_ENOMEM or success, no leak. */
 static void test_ruby__alloc_failures(void **state)
 {
@@ -401,7 +421,8 @@ static void test_ruby__alloc_failures(void **state)
         st_scan_ctx *ctx = st_scan__test_ctx();
         void *st = NULL;
         int rc;
-        st_entry e = entry("Gemfile.lock"), g = entry("specifications/r.gemspec");
+        st_entry e = entry("Gemfile.lock"),
+                 g = entry("specifications/r.gemspec");
         assert_non_null(ctx);
         st_alloc_fail_after(n);
         rc = ops->begin(&st, ctx);
@@ -427,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_ruby__lockfile_forms),
         cmocka_unit_test(test_ruby__lockfile_malformed),
         cmocka_unit_test(test_ruby__gemspec_literals),
+        cmocka_unit_test(test_ruby__gemspec_long_literal),
         cmocka_unit_test(test_ruby__alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
