@@ -345,7 +345,8 @@ static int installed(const src *f, const char *data, size_t len)
                 for (const char *q = v; q + 4 <= v + vlen; q++)
                     if (!memcmp(q, " :: ", 4))
                         s = q + 4;
-                if (s != v + 11 || memcmp(v, "License :: OSI Approved", 23)) {
+                /* but not the bare "License :: OSI Approved" */
+                if (!(vlen == 23 && !memcmp(v, "License :: OSI Approved", 23))) {
                     size_t sl = (size_t)(v + vlen - s);
                     if (sl && printable(s, sl) &&
                         ((classifiers.len && st_buf_puts(&classifiers, ", ") < 0) ||
