@@ -248,14 +248,19 @@ static const uint8_t *find_magic(const uint8_t *p, size_t n, size_t *rest)
 }
 
 /* Where the build info header is: the .go.buildinfo section, else the
- * first 64 KiB of the data segment, else anywhere in the file. */
-static const uint8_t *go_header(const st_elf *elf, size_t *rest)
+ * first 64 KiB of the data segment (as debug/buildinfo looks), else, as a
+ * guess (*guessed), the first plausible header anywhere in the file: a
+ * word size of 4 or 8 and known flags. A guess that leads nowhere is not
+ * worth a diagnostic: other programs hold the magic as a string too. */
+static const uint8_t *go_header(const st_elf *elf, size_t *rest,
+                                bool *guessed)
 {
     st_elf_section s;
     const uint8_t *p = NULL, *h;
-    size_t n = 0;
+    size_t n = 0, at = 0;
     uint64_t addr;
 
+    *guessed = false;
     if (st_elf__section(elf, ".go.buildinfo", &s) == 0) {
         p = st_elf__at(elf, s.addr, GO_SEARCH, &n);
         if (!p && s.data) { /* not mapped by a segment: its file bytes */
@@ -267,7 +272,14 @@ static const uint8_t *go_header(const st_elf *elf, size_t *rest)
     }
     if (p && (h = find_magic(p, n, rest)))
         return h;
-    return find_magic(elf->data, elf->len, rest);
+    *guessed = true;
+    while (at < elf->len &&
+           (h = find_magic(elf->data + at, elf->len - at, rest))) {
+        if ((h[14] == 4 || h[14] == 8) && !(h[15] & ~3u))
+            return h;
+        at = (size_t)(h - elf->data) + 16;
+    }
+    return NULL;
 }
 
 /* A Go >= 1.18 string: uvarint length, bytes. */
@@ -457,9 +469,10 @@ static int go_binary(struct bin *b)
     uint8_t flags;
     char *semver;
     st_package *pkg;
+    bool guessed;
     int rc;
 
-    if (!(h = go_header(&b->elf, &rest)))
+    if (!(h = go_header(&b->elf, &rest, &guessed)))
         return 0;
     ptr = h[14];
     flags = h[15];
@@ -510,8 +523,9 @@ static int go_binary(struct bin *b)
                     b->bad);
     return 0;
 bad:
-    st_ctx_diag(b->ctx, ST_DIAG_WARNING, NAME, b->e->path, b->e->layer,
-                "Go build info is malformed: no modules read");
+    if (!guessed)
+        st_ctx_diag(b->ctx, ST_DIAG_WARNING, NAME, b->e->path, b->e->layer,
+                    "Go build info is malformed: no modules read");
     return 0;
 }
 

@@ -290,10 +290,11 @@ static bool space(char c)
  * "indirect;" and more. */
 static bool indirect(const struct tok *c)
 {
-    const char *s = c->s, *e = c->s + c->n;
+    const char *s = c->s, *e;
     bool semi;
     if (!s)
-        return false;
+        return false; /* no comment */
+    e = s + c->n;
     while (s < e && space(*s))
         s++;
     if ((size_t)(e - s) < 8 || memcmp(s, "indirect", 8) != 0)
@@ -432,6 +433,8 @@ static int file(void *state, st_scan_ctx *ctx, const st_entry *e,
     int rc = 0;
 
     (void)state;
+    if (!len)
+        return 0;
     memset(&g, 0, sizeof(g));
     g.ctx = ctx;
     g.e = e;

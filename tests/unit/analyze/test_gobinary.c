@@ -389,8 +389,8 @@ static void test_gobinary__dep_v0_hostile(void **state)
         "not json",
         "{\"packages\":{}}",
         "[]",
-        "{\"packages\":[{\"name\":\"a\",\"version\":\"1\"},"
-        "{\"name\":\"a\",\"name\":\"b\"}]}",
+        ("{\"packages\":[{\"name\":\"a\",\"version\":\"1\"},"
+         "{\"name\":\"a\",\"name\":\"b\"}]}"),
     };
     st_scan_ctx *ctx;
 
@@ -467,6 +467,34 @@ static void test_gobinary__dep_v0_hostile(void **state)
         check(ctx, "/app/r", w, N(w));
     }
     st_scan__test_ctx_free(ctx);
+}
+
+/* The magic as a string in another program (a scanner, say): not a Go
+ * binary, and nothing to say about it. The same bytes in a section named
+ * .go.buildinfo are malformed build info. */
+static void test_gobinary__magic_elsewhere(void **state)
+{
+    (void)state;
+    static const char bodies[][40] = { /* zero-padded */
+        "\xff Go buildinf:\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+        "\xff Go buildinf:\x08\x00\xff\xff\xff\xff\xff\xff\xff\xff"
+        "\0\0\0\0\0\0\0\0",
+    };
+    uint8_t file[4096];
+    for (size_t i = 0; i < N(bodies); i++) {
+        for (int real = 0; real < 2; real++) {
+            size_t n = mkelf(file, sizeof(file),
+                             real ? ".go.buildinfo" : ".rodata", bodies[i],
+                             34);
+            st_scan_ctx *ctx = scan("app/scanner", (const char *)file, n,
+                                    true);
+            const st_result *res = st_scan__test_result(ctx);
+            assert_int_equal(st_result_package_count(res), 0);
+            assert_int_equal(st_result_diagnostic_count(res),
+                             (size_t)real);
+            st_scan__test_ctx_free(ctx);
+        }
+    }
 }
 
 /* Which files are read whole. */
@@ -578,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_gobinary__toolchain_versions),
         cmocka_unit_test(test_gobinary__malformed_module_lines),
         cmocka_unit_test(test_gobinary__dep_v0_hostile),
+        cmocka_unit_test(test_gobinary__magic_elsewhere),
         cmocka_unit_test(test_gobinary__wants_and_sniff),
         cmocka_unit_test(test_gobinary__truncated_and_corrupt),
     };
