@@ -18,6 +18,9 @@ PACKAGES=(
   # the ecosystems' own version code, as oracles for the matching tests
   python3-packaging ruby php-cli php-composer-semver libmaven3-core-java
   default-jre-headless
+  # real lockfiles, installed packages and binaries made by the ecosystems'
+  # own tools, for the application-dependency tests
+  bundler git composer golang-go golang-golang-x-mod-dev zip unzip
 )
 
 missing=()

@@ -24,8 +24,11 @@ jobs=${JOBS:-2}
 mkdir -p "$build/obj" "$crashes"
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
   -fno-sanitize-recover=undefined -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
-  -DST_VERSION_STRING=\"fuzz\" -I$src/include -I$src/src/lib -I$here"
-libs="-larchive -ljansson -lzstd -lz -lcrypto -lsqlite3 -lpthread"
+  -DST_VERSION_STRING=\"fuzz\" -I$src/include -I$src/src/lib -I$here
+  $(pkg-config --cflags libxml-2.0 libfyaml libcurl)"
+# the same libraries CMakeLists.txt links
+libs="-larchive -ljansson -lzstd -lz -lcrypto -lsqlite3 -lpthread -lm
+  $(pkg-config --libs libxml-2.0 libfyaml libcurl)"
 if pkg-config --exists libisal 2>/dev/null; then
     flags="$flags -DST_WITH_ISAL=1"
     libs="$libs $(pkg-config --libs libisal)"
