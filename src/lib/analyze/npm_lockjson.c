@@ -77,8 +77,9 @@ static int hex4(const char *s)
  * checks what jansson would reject: lone surrogates, \u0000). */
 #define PUT(c)                                                              \
     do {                                                                    \
+        char c_ = (char)(c); /* evaluated once, written or not */           \
         if (o)                                                              \
-            *w = (char)(c);                                                 \
+            *w = c_;                                                        \
         w++;                                                                \
     } while (0)
 static bool unescape(struct js *j, const char *s, size_t n, slice *out)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "analyze/analyzer.h"
+#include "analyze/npm.h"
 #include "strata/scan.h"
 
 static const st_analyzer_ops *ops = &st_analyzer_npm;
@@ -424,6 +425,75 @@ static void test_npm__truncated(void **state)
     }
 }
 
+/* The fast package-lock scanner against the jansson reference: the same
+ * packages whenever it accepts a file, nothing when it declines. */
+static void test_npm__fast_matches_tree(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        int fast; /* 0: accepted, else ST_ENOTFOUND */
+    } cases[] = {
+        {"{\"lockfileVersion\":3,\"x\":\"a\\\\\\tb\\u00e9\\ud83d\\ude00\","
+         "\"packages\":{\"\":{\"dependencies\":{\"caf\\u00e9\":\"1\"}},"
+         "\"node_modules/caf\\u00e9\":{\"version\":\"1.0.0\",\"license\":"
+         "\"M\\\"IT\",\"dev\":false,\"x\":[1,-2.5e+3,true,null,{}]}}}",
+         0},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":1,\"name\":[],"
+         "\"license\":{\"type\":\"MIT\"},\"dev\":\"true\",\"link\":1}}}",
+         0},
+        {" {\"packages\":{}} ", 0},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":\"1\"},"
+         "\"node_modules/a\":{\"version\":\"2\"}}}",
+         ST_ENOTFOUND}, /* duplicate key: jansson's message */
+        {"{\"packages\":{\"node_modules/a\":{\"version\":\"\\u0000\"}}}",
+         ST_ENOTFOUND},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":\"\\ud800\"}}}",
+         ST_ENOTFOUND},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":\"\xc3\"}}}",
+         ST_ENOTFOUND},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":\"1\"}}} x",
+         ST_ENOTFOUND},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":01}}}",
+         ST_ENOTFOUND},
+        {"{\"packages\":[]}", ST_ENOTFOUND},
+        {"{\"dependencies\":{\"a\":{\"version\":\"1\"}}}", ST_ENOTFOUND},
+    };
+    st_entry e = entry("package-lock.json");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        st_scan_ctx *c1 = st_scan__test_ctx(), *c2 = st_scan__test_ctx();
+        st_npm_file f1 = {c1, &e, "/package-lock.json", 0};
+        st_npm_file f2 = {c2, &e, "/package-lock.json", 0};
+        const char *j = cases[i].json;
+        int rc = st_npm__lock_fast(&f1, j, strlen(j));
+        const st_result *r1 = st_scan__test_result(c1);
+        const st_result *r2 = st_scan__test_result(c2);
+        if (rc != cases[i].fast)
+            fail_msg("case %zu: fast path returned %d", i, rc);
+        assert_int_equal(st_npm__lock_tree(&f2, j, strlen(j)), 0);
+        if (rc == 0) {
+            assert_int_equal(st_result_package_count(r1),
+                             st_result_package_count(r2));
+            assert_int_equal(f1.skipped, f2.skipped);
+            for (size_t k = 0; k < st_result_package_count(r1); k++) {
+                const st_package *a = st_result_package(r1, k);
+                const st_package *b = st_result_package(r2, k);
+                assert_string_equal(a->name, b->name);
+                assert_string_equal(a->version, b->version);
+                assert_int_equal(a->direct, b->direct);
+                assert_int_equal(a->dev, b->dev);
+                assert_true(!a->license == !b->license);
+                if (a->license)
+                    assert_string_equal(a->license, b->license);
+            }
+        } else {
+            assert_int_equal(st_result_package_count(r1), 0);
+        }
+        st_scan__test_ctx_free(c1);
+        st_scan__test_ctx_free(c2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_npm__edge_cases),
         cmocka_unit_test(test_npm__malformed),
         cmocka_unit_test(test_npm__truncated),
+        cmocka_unit_test(test_npm__fast_matches_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
