@@ -79,12 +79,13 @@ static int hex4(const char *s)
     do {                                                                    \
         char c_ = (char)(c); /* evaluated once, written or not */           \
         if (o)                                                              \
-            *w = c_;                                                        \
+            o[w] = c_;                                                      \
         w++;                                                                \
     } while (0)
 static bool unescape(struct js *j, const char *s, size_t n, slice *out)
 {
-    char *o = out ? st_arena_alloc(j->a, n + 1) : NULL, *w = o;
+    char *o = out ? st_arena_alloc(j->a, n + 1) : NULL;
+    size_t w = 0;
     const char *e = s + n;
     if (out && !o)
         return false;
@@ -139,7 +140,7 @@ static bool unescape(struct js *j, const char *s, size_t n, slice *out)
     }
     if (out) {
         out->s = o;
-        out->n = (size_t)(w - o);
+        out->n = w;
     }
     return true;
 }
