@@ -164,13 +164,15 @@ static int emit_str(st_npm_file *f, const char *name, const char *ver,
                         license ? strlen(license) : 0);
 }
 
+/* Duplicate keys are allowed, the last one wins: npm reads its files
+ * with JSON.parse, which does the same. */
 static json_t *load(st_npm_file *f, const char *data, size_t len)
 {
-    st_error *err = NULL;
-    json_t *root = NULL;
-    if (st_json_load(&root, data, len, f->e->path, &err) < 0) {
-        st_npm__diag(f, "not valid JSON: %s", st_error_message(err));
-        st_error_free(err);
+    json_error_t je;
+    json_t *root = json_loadb(data, len, 0, &je);
+    if (!root) {
+        st_npm__diag(f, "not valid JSON: line %d column %d: %s", je.line,
+                     je.column, je.text);
         return NULL;
     }
     if (!json_is_object(root)) {

@@ -29,7 +29,7 @@ void st_npm__diag(st_npm_file *f, const char *fmt, ...) ST_PRINTF(2, 3);
 
 /* package-lock.json v2/v3 without building a JSON tree. ST_ENOTFOUND,
  * having emitted nothing, when the file is not one it reads (v1, invalid
- * JSON, a duplicate key in "packages"): parse it with jansson then. */
+ * JSON, a key seen twice where it matters): parse it with jansson then. */
 int st_npm__lock_fast(st_npm_file *f, const char *data, size_t len);
 /* Any package-lock.json (v1-v3) through a jansson tree: the reference the
  * fast path must agree with. A malformed file is a diagnostic; ST_ENOMEM

@@ -6,8 +6,8 @@
  * uses ("packages" → version, name, license, dev, link, and the dependency
  * names of the root and workspace entries) and skips the rest without
  * materialising it. It validates the JSON syntax as it goes; anything it
- * does not accept (a syntax error, a duplicate key in "packages", a string
- * holding \u0000, no "packages" object) makes it return ST_ENOTFOUND
+ * does not accept (a syntax error, a key of "packages" or of an entry seen
+ * twice, a string holding \u0000, no "packages" object) makes it return ST_ENOTFOUND
  * without emitting anything, and npm.c falls back to jansson, which emits
  * the same packages or the diagnostic. */
 #include <string.h>
@@ -402,32 +402,45 @@ static bool dep_names(struct js *j, struct ent *e)
     return done;
 }
 
+/* An entry's fields. A field seen twice makes it decline (false): JSON.parse
+ * and jansson keep the last one, and the tree path does that. */
 static bool entry(struct js *j, struct ent *e)
 {
+    static const char *const fields[] = {
+        "version",         "name",
+        "license",         "dev",
+        "link",            "dependencies",
+        "devDependencies", "optionalDependencies",
+        "peerDependencies"};
     bool first = true, done = false, project = !has_nm(e->key);
+    unsigned seen = 0;
     slice k;
     ws(j);
     if (j->p >= j->end || *j->p != '{')
         return value(j); /* not an object: ignored, as in npm.c */
     e->obj = true;
     while (member(j, &first, &done, &k) && !done) {
+        size_t f = 0;
         bool ok;
-        if (is(k, "version"))
-            ok = str_or_skip(j, &e->version);
-        else if (is(k, "name"))
-            ok = str_or_skip(j, &e->name);
-        else if (is(k, "license"))
-            ok = str_or_skip(j, &e->license);
-        else if (is(k, "dev"))
-            ok = bool_or_skip(j, &e->dev);
-        else if (is(k, "link"))
-            ok = bool_or_skip(j, &e->link);
-        else if (project &&
-                 (is(k, "dependencies") || is(k, "devDependencies") ||
-                  is(k, "optionalDependencies") || is(k, "peerDependencies")))
-            ok = dep_names(j, e);
-        else
-            ok = value(j);
+        while (f < sizeof(fields) / sizeof(*fields) && !is(k, fields[f]))
+            f++;
+        if (f < sizeof(fields) / sizeof(*fields)) {
+            if (seen & (1u << f))
+                return false;
+            seen |= 1u << f;
+        }
+        switch (f) {
+        case 0: ok = str_or_skip(j, &e->version); break;
+        case 1: ok = str_or_skip(j, &e->name); break;
+        case 2: ok = str_or_skip(j, &e->license); break;
+        case 3: ok = bool_or_skip(j, &e->dev); break;
+        case 4: ok = bool_or_skip(j, &e->link); break;
+        case 5:
+        case 6:
+        case 7:
+        case 8: ok = project ? dep_names(j, e) : value(j); break;
+        default: ok = value(j); break;
+        }
         if (!ok)
             return false;
     }
@@ -498,11 +511,13 @@ int st_npm__lock_fast(st_npm_file *f, const char *data, size_t len)
     while (member(&j, &first, &done, &k) && !done) {
         bool pfirst = true, pdone = false;
         slice pk;
-        if (!is(k, "packages") || have) {
+        if (!is(k, "packages")) {
             if (!value(&j))
                 goto done;
             continue;
         }
+        if (have)
+            goto done; /* twice: the tree path keeps the last */
         ws(&j);
         if (j.p >= j.end || *j.p != '{')
             goto done; /* jansson decides what this is */

@@ -445,7 +445,19 @@ static void test_npm__fast_matches_tree(void **state)
         {" {\"packages\":{}} ", 0},
         {"{\"packages\":{\"node_modules/a\":{\"version\":\"1\"},"
          "\"node_modules/a\":{\"version\":\"2\"}}}",
-         ST_ENOTFOUND}, /* duplicate key: jansson's message */
+         ST_ENOTFOUND}, /* a duplicate key: the last one wins */
+        {"{\"packages\":{\"\":{\"dependencies\":{\"a\":\"1\"},"
+         "\"dependencies\":{\"b\":\"1\"}},\"node_modules/a\":{\"version\":"
+         "\"1\",\"engines\":{\"n\":1,\"n\":2}},\"node_modules/b\":{"
+         "\"version\":\"2\",\"version\":\"3\"}}}",
+         ST_ENOTFOUND},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":\"1\"}},"
+         "\"packages\":{\"node_modules/b\":{\"version\":\"1\"}}}",
+         ST_ENOTFOUND},
+        {"{\"packages\":{\"node_modules/a\":{\"version\":\"1\","
+         "\"engines\":{\"n\":1,\"n\":2},\"dependencies\":{\"x\":\"1\","
+         "\"x\":\"2\"}}}}",
+         0},
         {"{\"packages\":{\"node_modules/a\":{\"version\":\"\\u0000\"}}}",
          ST_ENOTFOUND},
         {"{\"packages\":{\"node_modules/a\":{\"version\":\"\\ud800\"}}}",
