@@ -164,12 +164,12 @@ static int emit_str(st_npm_file *f, const char *name, const char *ver,
                         license ? strlen(license) : 0);
 }
 
-/* Duplicate keys are allowed, the last one wins: npm reads its files
- * with JSON.parse, which does the same. */
+/* As JSON.parse, which npm reads its files with: duplicate keys are
+ * allowed (the last one wins), integers of any size are numbers. */
 static json_t *load(st_npm_file *f, const char *data, size_t len)
 {
     json_error_t je;
-    json_t *root = json_loadb(data, len, 0, &je);
+    json_t *root = json_loadb(data, len, JSON_DECODE_INT_AS_REAL, &je);
     if (!root) {
         st_npm__diag(f, "not valid JSON: line %d column %d: %s", je.line,
                      je.column, je.text);
