@@ -38,7 +38,9 @@ struct st_walk {
 
 struct st_walk_content {
     struct archive *ar; /* tar entry */
-    int fd;             /* rootfs file, -1 */
+    int fd;             /* rootfs file, opened on the first read; -1 */
+    int dfd;            /* rootfs: its directory and name */
+    const char *name;
     uint64_t size;
 };
 
@@ -175,6 +177,15 @@ static ssize_t read_some(st_walk_content *c, char *buf, size_t cap)
     if (c->ar) {
         la_ssize_t n = archive_read_data(c->ar, buf, cap);
         return n < 0 ? -1 : (ssize_t)n;
+    }
+    if (c->fd < 0) {
+        /* Most files of a tree are never read: open only on demand. */
+        if (!c->name)
+            return -1;
+        c->fd = openat(c->dfd, c->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+                                            O_NONBLOCK | O_NOCTTY);
+        if (c->fd < 0)
+            return -1;
     }
     for (;;) {
         ssize_t n = read(c->fd, buf, cap);
@@ -340,7 +351,7 @@ static int walk_tar(st_walk *w, struct tarfeed *f, int layer,
 {
     struct archive *a = archive_read_new();
     struct archive_entry *ae;
-    st_walk_content content = {NULL, -1, 0};
+    st_walk_content content = {NULL, -1, -1, NULL, 0};
     st_buf linkbuf = ST_BUF_INIT(MAX_PATH_LEN);
     uint64_t count = 0;
     int rc = 0, r;
@@ -595,7 +606,7 @@ static int dir_entry(struct dirwalk *d, int dfd, const char *name,
     struct stat st;
     st_entry e;
     char linkbuf[MAX_PATH_LEN + 1];
-    st_walk_content content = {NULL, -1, 0};
+    st_walk_content content = {NULL, -1, -1, NULL, 0};
     size_t save = d->rel.len;
     int rc = 0;
 
@@ -632,11 +643,11 @@ static int dir_entry(struct dirwalk *d, int dfd, const char *name,
     if ((rc = record_entry(d->w, &e)) < 0)
         goto done;
     if (e.type == ST_ENTRY_FILE) {
-        content.fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-                                           O_NONBLOCK | O_NOCTTY);
+        content.dfd = dfd;
+        content.name = name;
         content.size = e.size;
     }
-    if (d->opts->entry && (e.type != ST_ENTRY_FILE || content.fd >= 0))
+    if (d->opts->entry)
         rc = d->opts->entry(d->opts->payload, &e, &content);
     if (content.fd >= 0)
         close(content.fd);
