@@ -7,29 +7,10 @@
 #include <string.h>
 
 #include "analyze/analyzer.h"
+#include "drive.h"
 #include "fuzz_data_producer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int feed(const st_analyzer_ops *ops,
-                void *state,
-                st_scan_ctx *ctx,
-                const char *path,
-                const uint8_t *d,
-                size_t n)
-{
-    st_entry e;
-    memset(&e, 0, sizeof(e));
-    e.path = path;
-    e.path_len = strlen(path);
-    e.type = ST_ENTRY_FILE;
-    e.size = n;
-    e.layer = 0;
-    e.visible = true;
-    if (!ops->wants(&e))
-        __builtin_trap(); /* the paths below are all wanted */
-    return ops->file(state, ctx, &e, (const char *)d, n);
-}
 
 static bool printable(const char *s)
 {
@@ -48,29 +29,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         "src/packages.lock.json"};
     const size_t npaths = sizeof(paths) / sizeof(paths[0]);
     fdp p = fdp_new(data, size);
-    st_scan_ctx *ctx = st_scan__test_ctx();
-    void *state = NULL;
+    drive dr = drive_new(ops);
     unsigned files = npaths > 1 ? fdp_range(&p, 1, 3) : 1;
     int rc = 0;
 
-    if (!ctx)
-        return 0;
-    if (ops->begin && ops->begin(&state, ctx) < 0)
+    if (!dr.begun)
         goto done;
     for (unsigned i = 0; i < files && rc >= 0; i++) {
         size_t n;
         const char *path =
             paths[npaths > 1 ? fdp_range(&p, 0, (uint32_t)npaths - 1) : 0];
         const uint8_t *d = i + 1 < files ? fdp_chunk(&p, &n) : fdp_rest(&p, &n);
-        rc = feed(ops, state, ctx, path, d, n);
+        rc = drive_file(&dr, path, 0, true, d, n);
+        if (rc == DRIVE_UNWANTED)
+            __builtin_trap(); /* the paths above are all wanted */
         /* only ST_ENOMEM may fail a file: malformed input is a diagnostic */
         if (rc < 0 && rc != ST_ENOMEM)
             __builtin_trap();
     }
-    if (rc >= 0 && ops->end && ops->end(state, ctx) < 0)
+    if (rc >= 0 && drive_finish(&dr) < 0)
         __builtin_trap();
     {
-        st_result *r = st_scan__test_result(ctx);
+        st_result *r = drive_result(&dr);
         size_t n = st_result_package_count(r);
         for (size_t i = 0; i < n; i++) {
             const st_package *pk = st_result_package(r, i);
@@ -81,8 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 done:
-    if (ops->release)
-        ops->release(state);
-    st_scan__test_ctx_free(ctx);
+    drive_free(&dr);
     return 0;
 }

@@ -14,62 +14,28 @@
 #include <jansson.h>
 
 #include "analyze/analyzer.h"
+#include "drive.h"
 #include "strata/scan.h"
 
 static const st_analyzer_ops *ops = &st_analyzer_cargo;
 
 static char *slurp(const char *rel, size_t *len)
 {
-    char p[1024];
-    FILE *f;
-    char *b;
-    long n;
-    snprintf(p, sizeof(p), "%s/cargo/%s", ST_TEST_DATA, rel);
-    f = fopen(p, "rb");
-    if (!f)
-        fail_msg("cannot open %s", p);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-typedef struct run {
-    st_scan_ctx *ctx;
-    void *state;
-} run;
-
-static void start(run *r)
-{
-    r->ctx = st_scan__test_ctx();
-    assert_non_null(r->ctx);
-    assert_int_equal(ops->begin(&r->state, r->ctx), 0);
+    return drive_slurp("cargo", rel, len);
 }
 
 /* Feeds `data` as the image file `path`; false when not wanted. */
-static bool feed_mem(run *r, const char *path, const char *data, size_t n)
+static bool feed_mem(drive *r, const char *path, const char *data, size_t n)
 {
-    st_entry e;
-    memset(&e, 0, sizeof(e));
-    e.path = path;
-    e.path_len = strlen(path);
-    e.type = ST_ENTRY_FILE;
-    e.size = n;
-    e.layer = 0;
-    e.visible = true;
-    if (!ops->wants(&e))
+    int rc = drive_file(r, path, 0, true, data, n);
+    if (rc == DRIVE_UNWANTED)
         return false;
-    assert_int_equal(ops->file(r->state, r->ctx, &e, data, n), 0);
+    assert_int_equal(rc, 0);
     return true;
 }
 
-/* Feeds tests/data/python/<rel> as the image file <path>. */
-static void feed(run *r, const char *rel, const char *path)
+/* Feeds tests/data/cargo/<rel> as the image file <path>. */
+static void feed(drive *r, const char *rel, const char *path)
 {
     size_t n;
     char *d = slurp(rel, &n);
@@ -78,69 +44,15 @@ static void feed(run *r, const char *rel, const char *path)
     free(d);
 }
 
-static st_result *finish(run *r)
-{
-    assert_int_equal(ops->end(r->state, r->ctx), 0);
-    ops->release(r->state);
-    return st_scan__test_result(r->ctx);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The packages as sorted "name\tversion\tdirect\tdev" lines against the
- * golden file (its header line skipped). */
 static void check_tsv(const st_result *res, const char *tsv)
 {
-    size_t n = st_result_package_count(res), len, off = 0;
-    char **lines = calloc(n + 1, sizeof(char *));
-    char *want = slurp(tsv, &len), *got = calloc(1, n * 256 + 1);
-    char *body = strchr(want, '\n') + 1;
-    for (size_t i = 0; i < n; i++) {
-        const st_package *p = st_result_package(res, i);
-        assert_string_equal(p->type, "cargo");
-        lines[i] = malloc(256);
-        snprintf(lines[i], 256, "%s\t%s\t%d\t%d\n", p->name, p->version,
-                 p->direct, p->dev);
-    }
-    qsort(lines, n, sizeof(char *), cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        off += (size_t)snprintf(got + off, 256, "%s", lines[i]);
-        free(lines[i]);
-    }
-    if (strcmp(got, body))
-        fail_msg("%s:\n got:\n%s want:\n%s", tsv, got, body);
-    free(lines);
-    free(got);
-    free(want);
-}
-
-static const st_package *pkg(const st_result *res, const char *name,
-                             const char *found_in)
-{
-    for (size_t i = 0; i < st_result_package_count(res); i++) {
-        const st_package *p = st_result_package(res, i);
-        if (!strcmp(p->name, name) &&
-            (!found_in || !strcmp(p->found_in, found_in)))
-            return p;
-    }
-    return NULL;
-}
-
-static bool has_diag(const st_result *res, const char *text)
-{
-    for (size_t i = 0; i < st_result_diagnostic_count(res); i++)
-        if (strstr(st_result_diagnostic(res, i)->message, text))
-            return true;
-    return false;
+    drive_check_tsv(res, "cargo", tsv, "cargo");
 }
 
 static void lock_case(const char *dir, bool manifest, bool manifest_first)
 {
     char lp[256], mp[256], dl[256], dm[256], tsv[256];
-    run r;
+    drive r;
     const st_result *res;
 
     snprintf(lp, sizeof(lp), "%s/Cargo.lock", dir);
@@ -148,13 +60,13 @@ static void lock_case(const char *dir, bool manifest, bool manifest_first)
     snprintf(mp, sizeof(mp), "%s/Cargo.toml", dir);
     snprintf(dm, sizeof(dm), "src/%s/Cargo.toml", dir);
     snprintf(tsv, sizeof(tsv), "%s/expected.tsv", dir);
-    start(&r);
+    r = drive_new(ops);
     if (manifest && manifest_first)
         feed(&r, mp, dm);
     feed(&r, lp, dl);
     if (manifest && !manifest_first)
         feed(&r, mp, dm);
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, tsv);
     for (size_t i = 0; i < st_result_package_count(res); i++) {
         char want[300];
@@ -162,7 +74,7 @@ static void lock_case(const char *dir, bool manifest, bool manifest_first)
         assert_string_equal(st_result_package(res, i)->found_in, want);
     }
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 static void test_cargo__workspace(void **state)
@@ -175,19 +87,19 @@ static void test_cargo__workspace(void **state)
 
 static void test_cargo__without_manifest(void **state)
 {
-    run r;
+    drive r;
     const st_result *res;
     (void)state;
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "workspace/Cargo.lock", "Cargo.lock");
     feed(&r, "workspace/Cargo.toml", "elsewhere/Cargo.toml");
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 11);
     for (size_t i = 0; i < 11; i++)
         assert_int_equal(st_result_package(res, i)->dev, 0);
-    assert_int_equal(pkg(res, "proptest", NULL)->direct, 1);
-    assert_int_equal(pkg(res, "regex-syntax", NULL)->direct, 0);
-    st_scan__test_ctx_free(r.ctx);
+    assert_int_equal(drive_pkg(res, "proptest")->direct, 1);
+    assert_int_equal(drive_pkg(res, "regex-syntax")->direct, 0);
+    drive_free(&r);
 }
 
 static void test_cargo__which_files(void **state)
@@ -234,16 +146,16 @@ static void test_cargo__malformed(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run r;
+        drive r;
         const st_result *res;
-        start(&r);
+        r = drive_new(ops);
         assert_true(feed_mem(&r, cases[i].path, cases[i].data,
                              strlen(cases[i].data)));
-        res = finish(&r);
+        res = drive_finish(&r);
         assert_int_equal(st_result_package_count(res), 0);
-        if (!has_diag(res, cases[i].diag))
+        if (!drive_has_diag(res, cases[i].diag))
             fail_msg("%s: no diagnostic \"%s\"", cases[i].path, cases[i].diag);
-        st_scan__test_ctx_free(r.ctx);
+        drive_free(&r);
     }
 }
 

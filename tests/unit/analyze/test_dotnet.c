@@ -13,87 +13,29 @@
 #include <cmocka.h>
 
 #include "analyze/analyzer.h"
+#include "drive.h"
 #include "strata/scan.h"
 
 static const st_analyzer_ops *ops = &st_analyzer_dotnet;
 
+enum { LAYER = 1 };
+
 static char *slurp(const char *rel, size_t *len)
 {
-    char p[1024];
-    FILE *f;
-    char *b;
-    long n;
-    snprintf(p, sizeof(p), "%s/%s", ST_TEST_DATA, rel);
-    f = fopen(p, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    return drive_slurp(NULL, rel, len);
 }
 
-typedef struct run {
-    st_scan_ctx *ctx;
-    void *state;
-} run;
-
-static void start(run *r)
+static void feed(drive *r, const char *path, const char *d, size_t n)
 {
-    r->ctx = st_scan__test_ctx();
-    assert_non_null(r->ctx);
-    r->state = NULL;
-    if (ops->begin)
-        assert_int_equal(ops->begin(&r->state, r->ctx), 0);
+    assert_int_equal(drive_file(r, path, LAYER, true, d, n), 0);
 }
 
-static st_entry entry(const char *path)
-{
-    st_entry e;
-    memset(&e, 0, sizeof(e));
-    e.path = path;
-    e.path_len = strlen(path);
-    e.type = ST_ENTRY_FILE;
-    e.layer = 1;
-    e.visible = true;
-    return e;
-}
-
-static void feed(run *r, const char *path, const char *d, size_t n)
-{
-    st_entry e = entry(path);
-    e.size = n;
-    assert_true(ops->wants(&e));
-    assert_int_equal(ops->file(r->state, r->ctx, &e, d, n), 0);
-}
-
-static void feed_file(run *r, const char *path, const char *rel)
+static void feed_file(drive *r, const char *path, const char *rel)
 {
     size_t len;
     char *d = slurp(rel, &len);
     feed(r, path, d, len);
     free(d);
-}
-
-static const st_result *finish(run *r)
-{
-    if (ops->end)
-        assert_int_equal(ops->end(r->state, r->ctx), 0);
-    if (ops->release)
-        ops->release(r->state);
-    return st_scan__test_result(r->ctx);
-}
-
-static const st_package *pkg(const st_result *res, const char *name)
-{
-    for (size_t i = 0; i < st_result_package_count(res); i++)
-        if (!strcmp(st_result_package(res, i)->name, name))
-            return st_result_package(res, i);
-    return NULL;
 }
 
 /* Rows "name version direct [dev]". */
@@ -115,7 +57,7 @@ check_tsv(const st_result *res, const char *tsv, const char *found_in)
                 f[nf++] = c + 1;
             }
         assert_true(nf >= 3);
-        p = pkg(res, f[0]);
+        p = drive_pkg(res, f[0]);
         if (!p)
             fail_msg("%s: no package %s", tsv, f[0]);
         assert_string_equal(p->type, "nuget");
@@ -152,7 +94,7 @@ static void test_dotnet__wants(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        st_entry e = entry(cases[i].path);
+        st_entry e = drive_entry(cases[i].path, LAYER, true, 0);
         if (ops->wants(&e) != cases[i].want)
             fail_msg("wants(%s) != %d", cases[i].path, cases[i].want);
     }
@@ -161,36 +103,36 @@ static void test_dotnet__wants(void **state)
 static void test_dotnet__deps_json(void **state)
 {
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed_file(&r, "app/WebApp.deps.json", "dotnet/WebApp.deps.json");
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, "dotnet/WebApp.deps.expected.tsv", "/app/WebApp.deps.json");
     /* projects and the runtime pack are not NuGet packages */
-    assert_null(pkg(res, "WebApp"));
-    assert_null(pkg(res, "WebApp.Core"));
+    assert_null(drive_pkg(res, "WebApp"));
+    assert_null(drive_pkg(res, "WebApp.Core"));
     assert_null(
-        pkg(res, "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64"));
+        drive_pkg(res, "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64"));
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 static void test_dotnet__packages_lock(void **state)
 {
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed_file(&r, "src/WebApp/packages.lock.json", "dotnet/packages.lock.json");
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, "dotnet/packages.lock.expected.tsv",
               "/src/WebApp/packages.lock.json");
-    assert_null(pkg(res, "shared.lib")); /* "type": "Project" */
+    assert_null(drive_pkg(res, "shared.lib")); /* "type": "Project" */
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 /* No runtimeTarget: the only target is used; no targets: all runtime and
@@ -210,27 +152,27 @@ static void test_dotnet__deps_targets(void **state)
     static const char none[] = "{\"libraries\": {\"B/2.0.0\": "
                                "{\"type\": \"package\"}}}";
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "a.deps.json", one, sizeof(one) - 1);
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 3);
-    assert_int_equal(pkg(res, "B")->direct, 1);
-    assert_int_equal(pkg(res, "B")->dev, 0);
-    assert_int_equal(pkg(res, "C")->direct, 0);
-    assert_int_equal(pkg(res, "C")->dev, 1); /* empty runtime */
-    assert_int_equal(pkg(res, "D")->dev, 0); /* not in the target */
-    st_scan__test_ctx_free(r.ctx);
+    assert_int_equal(drive_pkg(res, "B")->direct, 1);
+    assert_int_equal(drive_pkg(res, "B")->dev, 0);
+    assert_int_equal(drive_pkg(res, "C")->direct, 0);
+    assert_int_equal(drive_pkg(res, "C")->dev, 1); /* empty runtime */
+    assert_int_equal(drive_pkg(res, "D")->dev, 0); /* not in the target */
+    drive_free(&r);
 
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "b.deps.json", none, sizeof(none) - 1);
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 1);
-    assert_int_equal(pkg(res, "B")->direct, -1);
-    assert_int_equal(pkg(res, "B")->dev, 0);
-    st_scan__test_ctx_free(r.ctx);
+    assert_int_equal(drive_pkg(res, "B")->direct, -1);
+    assert_int_equal(drive_pkg(res, "B")->dev, 0);
+    drive_free(&r);
 }
 
 static void test_dotnet__malformed(void **state)
@@ -269,17 +211,17 @@ static void test_dotnet__malformed(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run r;
+        drive r;
         const st_result *res;
-        start(&r);
+        r = drive_new(ops);
         feed(&r, cases[i].path, cases[i].text, strlen(cases[i].text));
-        res = finish(&r);
+        res = drive_finish(&r);
         if (st_result_package_count(res) != cases[i].packages ||
             st_result_diagnostic_count(res) != cases[i].diags)
             fail_msg("case %zu: %zu packages, %zu diagnostics", i,
                      st_result_package_count(res),
                      st_result_diagnostic_count(res));
-        st_scan__test_ctx_free(r.ctx);
+        drive_free(&r);
     }
 }
 
@@ -291,7 +233,7 @@ static void test_dotnet__alloc_failures(void **state)
     (void)state;
     for (long n = 1; n < 200; n++) {
         st_scan_ctx *ctx = st_scan__test_ctx();
-        st_entry a = entry("a.deps.json"), b = entry("packages.lock.json");
+        st_entry a = drive_entry("a.deps.json", LAYER, true, 0), b = drive_entry("packages.lock.json", LAYER, true, 0);
         int rc;
         assert_non_null(ctx);
         st_alloc_fail_after(n);

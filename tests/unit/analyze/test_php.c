@@ -13,87 +13,29 @@
 #include <cmocka.h>
 
 #include "analyze/analyzer.h"
+#include "drive.h"
 #include "strata/scan.h"
 
 static const st_analyzer_ops *ops = &st_analyzer_php;
 
+enum { LAYER = 0 };
+
 static char *slurp(const char *rel, size_t *len)
 {
-    char p[1024];
-    FILE *f;
-    char *b;
-    long n;
-    snprintf(p, sizeof(p), "%s/%s", ST_TEST_DATA, rel);
-    f = fopen(p, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    return drive_slurp(NULL, rel, len);
 }
 
-typedef struct run {
-    st_scan_ctx *ctx;
-    void *state;
-} run;
-
-static void start(run *r)
+static void feed(drive *r, const char *path, const char *d, size_t n)
 {
-    r->ctx = st_scan__test_ctx();
-    assert_non_null(r->ctx);
-    assert_int_equal(ops->begin(&r->state, r->ctx), 0);
+    assert_int_equal(drive_file(r, path, LAYER, true, d, n), 0);
 }
 
-static st_entry entry(const char *path)
-{
-    st_entry e;
-    memset(&e, 0, sizeof(e));
-    e.path = path;
-    e.path_len = strlen(path);
-    e.type = ST_ENTRY_FILE;
-    e.layer = 0;
-    e.visible = true;
-    return e;
-}
-
-static void feed(run *r, const char *path, const char *d, size_t n)
-{
-    st_entry e = entry(path);
-    e.size = n;
-    assert_true(ops->wants(&e));
-    assert_int_equal(ops->file(r->state, r->ctx, &e, d, n), 0);
-}
-
-static void feed_file(run *r, const char *path, const char *rel)
+static void feed_file(drive *r, const char *path, const char *rel)
 {
     size_t len;
     char *d = slurp(rel, &len);
     feed(r, path, d, len);
     free(d);
-}
-
-static const st_result *finish(run *r)
-{
-    if (ops->end)
-        assert_int_equal(ops->end(r->state, r->ctx), 0);
-    ops->release(r->state);
-    return st_scan__test_result(r->ctx);
-}
-
-static const st_package *
-pkg(const st_result *res, const char *name, const char *found_in)
-{
-    for (size_t i = 0; i < st_result_package_count(res); i++) {
-        const st_package *p = st_result_package(res, i);
-        if (!strcmp(p->name, name) && !strcmp(p->found_in, found_in))
-            return p;
-    }
-    return NULL;
 }
 
 /* expected.tsv: "lock name version direct dev" and "installed name
@@ -119,7 +61,7 @@ static void compare_expected(const st_result *res,
             continue;
         if (lock && !lock_path)
             continue;
-        p = pkg(res, f[1], lock ? lock_path : inst_path);
+        p = drive_pkg_in(res, f[1], lock ? lock_path : inst_path);
         if (!p)
             fail_msg("no package %s from %s", f[1], f[0]);
         assert_string_equal(p->type, "composer");
@@ -161,7 +103,7 @@ static void test_php__wants(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        st_entry e = entry(cases[i].path);
+        st_entry e = drive_entry(cases[i].path, LAYER, true, 0);
         if (ops->wants(&e) != cases[i].want)
             fail_msg("wants(%s) != %d", cases[i].path, cases[i].want);
     }
@@ -171,65 +113,65 @@ static void test_php__composer2_project(void **state)
 {
     const st_result *res;
     const st_package *p;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     /* the lock before its composer.json: direct is settled in end() */
     feed_file(&r, "var/www/app/composer.lock", "php/composer.lock");
     feed_file(&r, "var/www/app/vendor/composer/installed.json",
               "php/installed.json");
     feed_file(&r, "var/www/app/composer.json", "php/composer.json");
-    res = finish(&r);
+    res = drive_finish(&r);
     compare_expected(res, "/var/www/app/composer.lock",
                      "/var/www/app/vendor/composer/installed.json");
-    p = pkg(res, "acme/devtool", "/var/www/app/composer.lock");
+    p = drive_pkg_in(res, "acme/devtool", "/var/www/app/composer.lock");
     assert_string_equal(p->license, "LGPL-2.1-only OR GPL-3.0-or-later");
-    p = pkg(res, "symfony/http-kernel",
+    p = drive_pkg_in(res, "symfony/http-kernel",
             "/var/www/app/vendor/composer/installed.json");
     assert_string_equal(p->license, "MIT");
     assert_int_equal(p->layer_index, 0);
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 static void test_php__lock_without_manifest(void **state)
 {
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed_file(&r, "composer.lock", "php/composer.lock");
     /* a composer.json elsewhere says nothing about this lock */
     feed_file(&r, "other/composer.json", "php/composer.json");
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 3);
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(st_result_package(res, i)->direct, -1);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 /* Composer 1 wrote installed.json as a bare array, with no dev list. */
 static void test_php__composer1_installed(void **state)
 {
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed_file(&r, "app/vendor/composer/installed.json",
               "php/installed-composer1.json");
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 3);
     assert_string_equal(
-        pkg(res, "symfony/http-kernel", "/app/vendor/composer/installed.json")
+        drive_pkg_in(res, "symfony/http-kernel", "/app/vendor/composer/installed.json")
             ->version,
         "v5.4.19");
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(st_result_package(res, i)->dev, 0);
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 static void test_php__malformed(void **state)
@@ -262,11 +204,11 @@ static void test_php__malformed(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run r;
+        drive r;
         const st_result *res;
-        start(&r);
+        r = drive_new(ops);
         feed(&r, cases[i].path, cases[i].text, strlen(cases[i].text));
-        res = finish(&r);
+        res = drive_finish(&r);
         if (st_result_package_count(res) != cases[i].packages ||
             st_result_diagnostic_count(res) != cases[i].diags)
             fail_msg("case %zu: %zu packages, %zu diagnostics", i,
@@ -274,7 +216,7 @@ static void test_php__malformed(void **state)
                      st_result_diagnostic_count(res));
         if (i == 10)
             assert_int_equal(st_result_package(res, 0)->dev, 1);
-        st_scan__test_ctx_free(r.ctx);
+        drive_free(&r);
     }
 }
 
@@ -289,8 +231,8 @@ static void test_php__alloc_failures(void **state)
         st_scan_ctx *ctx = st_scan__test_ctx();
         void *st = NULL;
         int rc;
-        st_entry a = entry("composer.lock"), b = entry("composer.json"),
-                 c = entry("vendor/composer/installed.json");
+        st_entry a = drive_entry("composer.lock", LAYER, true, 0), b = drive_entry("composer.json", LAYER, true, 0),
+                 c = drive_entry("vendor/composer/installed.json", LAYER, true, 0);
         assert_non_null(ctx);
         st_alloc_fail_after(n);
         rc = ops->begin(&st, ctx);

@@ -15,62 +15,28 @@
 #include <jansson.h>
 
 #include "analyze/analyzer.h"
+#include "drive.h"
 #include "strata/scan.h"
 
 static const st_analyzer_ops *ops = &st_analyzer_python;
 
 static char *slurp(const char *rel, size_t *len)
 {
-    char p[1024];
-    FILE *f;
-    char *b;
-    long n;
-    snprintf(p, sizeof(p), "%s/python/%s", ST_TEST_DATA, rel);
-    f = fopen(p, "rb");
-    if (!f)
-        fail_msg("cannot open %s", p);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-typedef struct run {
-    st_scan_ctx *ctx;
-    void *state;
-} run;
-
-static void start(run *r)
-{
-    r->ctx = st_scan__test_ctx();
-    assert_non_null(r->ctx);
-    assert_int_equal(ops->begin(&r->state, r->ctx), 0);
+    return drive_slurp("python", rel, len);
 }
 
 /* Feeds `data` as the image file `path`; false when not wanted. */
-static bool feed_mem(run *r, const char *path, const char *data, size_t n)
+static bool feed_mem(drive *r, const char *path, const char *data, size_t n)
 {
-    st_entry e;
-    memset(&e, 0, sizeof(e));
-    e.path = path;
-    e.path_len = strlen(path);
-    e.type = ST_ENTRY_FILE;
-    e.size = n;
-    e.layer = 0;
-    e.visible = true;
-    if (!ops->wants(&e))
+    int rc = drive_file(r, path, 0, true, data, n);
+    if (rc == DRIVE_UNWANTED)
         return false;
-    assert_int_equal(ops->file(r->state, r->ctx, &e, data, n), 0);
+    assert_int_equal(rc, 0);
     return true;
 }
 
 /* Feeds tests/data/python/<rel> as the image file <path>. */
-static void feed(run *r, const char *rel, const char *path)
+static void feed(drive *r, const char *rel, const char *path)
 {
     size_t n;
     char *d = slurp(rel, &n);
@@ -79,63 +45,9 @@ static void feed(run *r, const char *rel, const char *path)
     free(d);
 }
 
-static st_result *finish(run *r)
-{
-    assert_int_equal(ops->end(r->state, r->ctx), 0);
-    ops->release(r->state);
-    return st_scan__test_result(r->ctx);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The packages as sorted "name\tversion\tdirect\tdev" lines against the
- * golden file (its header line skipped). */
 static void check_tsv(const st_result *res, const char *tsv)
 {
-    size_t n = st_result_package_count(res), len, off = 0;
-    char **lines = calloc(n + 1, sizeof(char *));
-    char *want = slurp(tsv, &len), *got = calloc(1, n * 256 + 1);
-    char *body = strchr(want, '\n') + 1;
-    for (size_t i = 0; i < n; i++) {
-        const st_package *p = st_result_package(res, i);
-        assert_string_equal(p->type, "pypi");
-        lines[i] = malloc(256);
-        snprintf(lines[i], 256, "%s\t%s\t%d\t%d\n", p->name, p->version,
-                 p->direct, p->dev);
-    }
-    qsort(lines, n, sizeof(char *), cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        off += (size_t)snprintf(got + off, 256, "%s", lines[i]);
-        free(lines[i]);
-    }
-    if (strcmp(got, body))
-        fail_msg("%s:\n got:\n%s want:\n%s", tsv, got, body);
-    free(lines);
-    free(got);
-    free(want);
-}
-
-static const st_package *pkg(const st_result *res, const char *name,
-                             const char *found_in)
-{
-    for (size_t i = 0; i < st_result_package_count(res); i++) {
-        const st_package *p = st_result_package(res, i);
-        if (!strcmp(p->name, name) &&
-            (!found_in || !strcmp(p->found_in, found_in)))
-            return p;
-    }
-    return NULL;
-}
-
-static bool has_diag(const st_result *res, const char *text)
-{
-    for (size_t i = 0; i < st_result_diagnostic_count(res); i++)
-        if (strstr(st_result_diagnostic(res, i)->message, text))
-            return true;
-    return false;
+    drive_check_tsv(res, "python", tsv, "pypi");
 }
 
 /* ---- installed ----------------------------------------------------------- */
@@ -156,17 +68,17 @@ static const char *const installed_files[][2] = {
 
 static void test_python__installed(void **state)
 {
-    run r;
+    drive r;
     const st_result *res;
     const st_package *p;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     for (size_t i = 0; i < sizeof(installed_files) / sizeof(installed_files[0]); i++)
         feed(&r, installed_files[i][0], installed_files[i][1]);
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 4);
-    p = pkg(res, "PyYAML", NULL);
+    p = drive_pkg(res, "PyYAML");
     assert_non_null(p);
     assert_string_equal(p->version, "6.0");
     assert_string_equal(p->license, "MIT");
@@ -174,19 +86,19 @@ static void test_python__installed(void **state)
                         "/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA");
     assert_int_equal(p->direct, -1);
     assert_int_equal(p->dev, 0);
-    p = pkg(res, "six", NULL);
+    p = drive_pkg(res, "six");
     assert_string_equal(p->version, "1.16.0");
     assert_string_equal(p->license, "MIT");
     /* the body after the headers is not read: "Version: 9.9.9" there */
-    p = pkg(res, "requests", NULL);
+    p = drive_pkg(res, "requests");
     assert_string_equal(p->version, "2.19.0");
     assert_string_equal(p->license, "Apache 2.0");
     /* License: UNKNOWN falls back to the classifiers */
-    p = pkg(res, "legacy_pkg", NULL);
+    p = drive_pkg(res, "legacy_pkg");
     assert_string_equal(p->version, "0.9");
     assert_string_equal(p->license, "BSD License, MIT License");
-    assert_true(has_diag(res, "no Name or Version field"));
-    st_scan__test_ctx_free(r.ctx);
+    assert_true(drive_has_diag(res, "no Name or Version field"));
+    drive_free(&r);
 }
 
 static void test_python__which_files(void **state)
@@ -236,7 +148,7 @@ static void test_python__which_files(void **state)
 
 static void test_python__requirements(void **state)
 {
-    run r;
+    drive r;
     const st_result *res;
     static const char *const unpinned[] = {
         "line 15: unpinned: flask>=2.0",
@@ -248,25 +160,25 @@ static void test_python__requirements(void **state)
     };
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "requirements/requirements.txt", "app/requirements.txt");
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, "requirements/requirements.expected.tsv");
     for (size_t i = 0; i < sizeof(unpinned) / sizeof(unpinned[0]); i++)
-        if (!has_diag(res, unpinned[i]))
+        if (!drive_has_diag(res, unpinned[i]))
             fail_msg("no diagnostic \"%s\"", unpinned[i]);
     assert_int_equal(st_result_diagnostic_count(res), 6);
-    assert_string_equal(pkg(res, "Django", NULL)->found_in,
+    assert_string_equal(drive_pkg(res, "Django")->found_in,
                         "/app/requirements.txt");
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "requirements/requirements-compiled.txt",
          "requirements-compiled.txt");
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, "requirements/requirements-compiled.expected.tsv");
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 static void test_python__requirements_edges(void **state)
@@ -282,34 +194,34 @@ static void test_python__requirements_edges(void **state)
         "==7\n"                    /* no name */
         "g==\n"
         "h==8 \\";                 /* continuation at the end of the file */
-    run r;
+    drive r;
     const st_result *res;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     assert_true(feed_mem(&r, "requirements.txt", text, sizeof(text) - 1));
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 5);
-    assert_string_equal(pkg(res, "a", NULL)->version, "1");
-    assert_string_equal(pkg(res, "b", NULL)->version, "2");
-    assert_null(pkg(res, "c", NULL));
-    assert_int_equal(pkg(res, "d", NULL)->direct, 1);
-    assert_string_equal(pkg(res, "e", NULL)->version, "5.0+local");
-    assert_string_equal(pkg(res, "h", NULL)->version, "8");
-    assert_true(has_diag(res, "line 4: unpinned: c[x] ==3#no"));
-    assert_true(has_diag(res, "line 7: unpinned: f==6,<7"));
-    assert_true(has_diag(res, "line 8: unpinned: ==7"));
-    assert_true(has_diag(res, "line 9: unpinned: g=="));
-    st_scan__test_ctx_free(r.ctx);
+    assert_string_equal(drive_pkg(res, "a")->version, "1");
+    assert_string_equal(drive_pkg(res, "b")->version, "2");
+    assert_null(drive_pkg(res, "c"));
+    assert_int_equal(drive_pkg(res, "d")->direct, 1);
+    assert_string_equal(drive_pkg(res, "e")->version, "5.0+local");
+    assert_string_equal(drive_pkg(res, "h")->version, "8");
+    assert_true(drive_has_diag(res, "line 4: unpinned: c[x] ==3#no"));
+    assert_true(drive_has_diag(res, "line 7: unpinned: f==6,<7"));
+    assert_true(drive_has_diag(res, "line 8: unpinned: ==7"));
+    assert_true(drive_has_diag(res, "line 9: unpinned: g=="));
+    drive_free(&r);
 
     /* UTF-16 (Windows' pip freeze > file) is not read as text */
-    start(&r);
+    r = drive_new(ops);
     assert_true(feed_mem(&r, "requirements.txt", "\xff\xfe" "a\0=\0=\0" "1\0",
                          10));
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 0);
-    assert_true(has_diag(res, "not a text file"));
-    st_scan__test_ctx_free(r.ctx);
+    assert_true(drive_has_diag(res, "not a text file"));
+    drive_free(&r);
 }
 
 /* ---- locks --------------------------------------------------------------- */
@@ -318,13 +230,13 @@ static void lock_case(const char *dir, const char *lock, const char *manifest,
                       bool manifest_first)
 {
     char lp[256], mp[256], dl[256], dm[256], tsv[256];
-    run r;
+    drive r;
     const st_result *res;
 
     snprintf(lp, sizeof(lp), "%s/%s", dir, lock);
     snprintf(dl, sizeof(dl), "srv/%s/%s", dir, lock);
     snprintf(tsv, sizeof(tsv), "%s/expected.tsv", dir);
-    start(&r);
+    r = drive_new(ops);
     if (manifest && manifest_first) {
         snprintf(mp, sizeof(mp), "%s/%s", dir, manifest);
         snprintf(dm, sizeof(dm), "srv/%s/%s", dir, manifest);
@@ -336,7 +248,7 @@ static void lock_case(const char *dir, const char *lock, const char *manifest,
         snprintf(dm, sizeof(dm), "srv/%s/%s", dir, manifest);
         feed(&r, mp, dm);
     }
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, tsv);
     for (size_t i = 0; i < st_result_package_count(res); i++) {
         char want[300];
@@ -344,7 +256,7 @@ static void lock_case(const char *dir, const char *lock, const char *manifest,
         assert_string_equal(st_result_package(res, i)->found_in, want);
     }
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 static void test_python__poetry(void **state)
@@ -358,19 +270,19 @@ static void test_python__poetry(void **state)
 
 static void test_python__poetry_without_manifest(void **state)
 {
-    run r;
+    drive r;
     const st_result *res;
     (void)state;
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "poetry1/poetry.lock", "poetry.lock");
     /* a manifest elsewhere is not the lock's */
     feed(&r, "poetry1/pyproject.toml", "other/pyproject.toml");
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 9);
     for (size_t i = 0; i < 9; i++)
         assert_int_equal(st_result_package(res, i)->direct, -1);
-    assert_int_equal(pkg(res, "pytest", NULL)->dev, 1); /* category */
-    st_scan__test_ctx_free(r.ctx);
+    assert_int_equal(drive_pkg(res, "pytest")->dev, 1); /* category */
+    drive_free(&r);
 }
 
 static void test_python__pipenv(void **state)
@@ -409,18 +321,18 @@ static void test_python__malformed(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run r;
+        drive r;
         const st_result *res;
-        start(&r);
+        r = drive_new(ops);
         assert_true(feed_mem(&r, cases[i].path, cases[i].data,
                              strlen(cases[i].data)));
-        res = finish(&r);
+        res = drive_finish(&r);
         assert_int_equal(st_result_package_count(res), 0);
-        if (!has_diag(res, cases[i].diag))
+        if (!drive_has_diag(res, cases[i].diag))
             fail_msg("%s: no diagnostic \"%s\" (%zu diagnostics)",
                      cases[i].path, cases[i].diag,
                      st_result_diagnostic_count(res));
-        st_scan__test_ctx_free(r.ctx);
+        drive_free(&r);
     }
 }
 

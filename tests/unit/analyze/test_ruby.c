@@ -13,81 +13,28 @@
 #include <cmocka.h>
 
 #include "analyze/analyzer.h"
+#include "drive.h"
 #include "strata/scan.h"
 
 static const st_analyzer_ops *ops = &st_analyzer_ruby;
 
+enum { LAYER = 0 };
+
 static char *slurp(const char *rel, size_t *len)
 {
-    char p[1024];
-    FILE *f;
-    char *b;
-    long n;
-    snprintf(p, sizeof(p), "%s/%s", ST_TEST_DATA, rel);
-    f = fopen(p, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    return drive_slurp(NULL, rel, len);
 }
 
-typedef struct run {
-    st_scan_ctx *ctx;
-    void *state;
-} run;
-
-static void start(run *r)
+static int feed_rc(drive *r, const char *path, const char *d, size_t n)
 {
-    r->ctx = st_scan__test_ctx();
-    assert_non_null(r->ctx);
-    assert_int_equal(ops->begin(&r->state, r->ctx), 0);
+    int rc = drive_file(r, path, LAYER, true, d, n);
+    assert_int_not_equal(rc, DRIVE_UNWANTED);
+    return rc;
 }
 
-static st_entry entry(const char *path)
-{
-    st_entry e;
-    memset(&e, 0, sizeof(e));
-    e.path = path;
-    e.path_len = strlen(path);
-    e.type = ST_ENTRY_FILE;
-    e.layer = 0;
-    e.visible = true;
-    return e;
-}
-
-static int feed_rc(run *r, const char *path, const char *d, size_t n)
-{
-    st_entry e = entry(path);
-    e.size = n;
-    assert_true(ops->wants(&e));
-    return ops->file(r->state, r->ctx, &e, d, n);
-}
-
-static void feed(run *r, const char *path, const char *d, size_t n)
+static void feed(drive *r, const char *path, const char *d, size_t n)
 {
     assert_int_equal(feed_rc(r, path, d, n), 0);
-}
-
-static const st_result *finish(run *r)
-{
-    if (ops->end)
-        assert_int_equal(ops->end(r->state, r->ctx), 0);
-    ops->release(r->state);
-    return st_scan__test_result(r->ctx);
-}
-
-static const st_package *pkg(const st_result *res, const char *name)
-{
-    for (size_t i = 0; i < st_result_package_count(res); i++)
-        if (!strcmp(st_result_package(res, i)->name, name))
-            return st_result_package(res, i);
-    return NULL;
 }
 
 /* Each row "name<TAB>version<TAB>third": third is the direct flag (lock)
@@ -107,7 +54,7 @@ static void check_tsv(const st_result *res, const char *tsv, bool lock)
             assert_non_null(f[i]);
             *f[i]++ = 0;
         }
-        p = pkg(res, f[0]);
+        p = drive_pkg(res, f[0]);
         if (!p)
             fail_msg("%s: no package %s", tsv, f[0]);
         assert_string_equal(p->type, "gem");
@@ -149,11 +96,11 @@ static void test_ruby__wants(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        st_entry e = entry(cases[i].path);
+        st_entry e = drive_entry(cases[i].path, LAYER, true, 0);
         if (ops->wants(&e) != cases[i].want)
             fail_msg("wants(%s) != %d", cases[i].path, cases[i].want);
     }
-    st_entry d = entry("app/Gemfile.lock");
+    st_entry d = drive_entry("app/Gemfile.lock", LAYER, true, 0);
     d.type = ST_ENTRY_DIR;
     assert_false(ops->wants(&d));
 }
@@ -164,26 +111,26 @@ static void test_ruby__bundler_lockfile(void **state)
     char *lock = slurp("ruby/Gemfile.lock", &len);
     const st_result *res;
     const st_package *p;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "srv/app/Gemfile.lock", lock, len);
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, "ruby/Gemfile.lock.expected.tsv", true);
     /* "nokogiri (1.13.10-x86_64-linux)": the platform is not the version */
-    p = pkg(res, "nokogiri");
+    p = drive_pkg(res, "nokogiri");
     assert_string_equal(p->version, "1.13.10");
     assert_null(p->arch);
     assert_string_equal(p->found_in, "/srv/app/Gemfile.lock");
     assert_int_equal(p->layer_index, 0);
     /* GIT (gitgem) and PATH (vendored) are not registry gems */
-    assert_null(pkg(res, "gitgem"));
-    assert_null(pkg(res, "vendored"));
+    assert_null(drive_pkg(res, "gitgem"));
+    assert_null(drive_pkg(res, "vendored"));
     assert_int_equal(st_result_diagnostic_count(res), 1);
     assert_int_equal(st_result_diagnostic(res, 0)->level, ST_DIAG_INFO);
     assert_non_null(strstr(st_result_diagnostic(res, 0)->message, "2 gems"));
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
     free(lock);
 }
 
@@ -200,24 +147,24 @@ static void test_ruby__installed_gemspecs(void **state)
          "rack-2.2.22.gemspec"},
     };
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     for (size_t i = 0; i < 3; i++) {
         size_t len;
         char *d = slurp(files[i][0], &len);
         feed(&r, files[i][1], d, len);
         free(d);
     }
-    res = finish(&r);
+    res = drive_finish(&r);
     check_tsv(res, "ruby/gemspecs.expected.tsv", false);
-    assert_string_equal(pkg(res, "json")->found_in,
+    assert_string_equal(drive_pkg(res, "json")->found_in,
                         "/usr/lib/ruby/gems/3.1.0/specifications/default/"
                         "json-2.6.1.gemspec");
-    assert_int_equal(pkg(res, "rack")->direct, -1);
+    assert_int_equal(drive_pkg(res, "rack")->direct, -1);
     assert_int_equal(st_result_diagnostic_count(res), 0);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 /* One lockfile by hand: CRLF, one gem for several platforms, a pinned
@@ -264,25 +211,25 @@ static void test_ruby__lockfile_forms(void **state)
                                "BUNDLED WITH\r\n"
                                "   2.5.3\r\n";
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "Gemfile.lock", lock, sizeof(lock) - 1);
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 4);
-    assert_string_equal(pkg(res, "nokogiri")->version, "1.15.4");
-    assert_int_equal(pkg(res, "nokogiri")->direct, 1);
-    assert_int_equal(pkg(res, "racc")->direct, 0);
-    assert_int_equal(pkg(res, "rails")->direct, 1);
-    assert_string_equal(pkg(res, "private-gem")->version, "3.0.0.pre.1");
-    assert_int_equal(pkg(res, "private-gem")->direct, 1);
-    assert_null(pkg(res, "a-plugin"));
+    assert_string_equal(drive_pkg(res, "nokogiri")->version, "1.15.4");
+    assert_int_equal(drive_pkg(res, "nokogiri")->direct, 1);
+    assert_int_equal(drive_pkg(res, "racc")->direct, 0);
+    assert_int_equal(drive_pkg(res, "rails")->direct, 1);
+    assert_string_equal(drive_pkg(res, "private-gem")->version, "3.0.0.pre.1");
+    assert_int_equal(drive_pkg(res, "private-gem")->direct, 1);
+    assert_null(drive_pkg(res, "a-plugin"));
     /* a warning for 3 malformed lines, an info for the plugin */
     assert_int_equal(st_result_diagnostic_count(res), 2);
     assert_non_null(
         strstr(st_result_diagnostic(res, 0)->message, "3 malformed lines"));
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 static void test_ruby__lockfile_malformed(void **state)
@@ -293,28 +240,28 @@ static void test_ruby__lockfile_malformed(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        run r;
+        drive r;
         const st_result *res;
-        start(&r);
+        r = drive_new(ops);
         feed(&r, "Gemfile.lock", bad[i], i == 2 ? 3 : strlen(bad[i]));
-        res = finish(&r);
+        res = drive_finish(&r);
         assert_int_equal(st_result_package_count(res), 0);
         assert_int_equal(st_result_diagnostic_count(res), 1);
         assert_non_null(strstr(st_result_diagnostic(res, 0)->message,
                                "not a Gemfile.lock"));
-        st_scan__test_ctx_free(r.ctx);
+        drive_free(&r);
     }
     /* no DEPENDENCIES: direct unknown */
     {
         static const char l[] = "GEM\n  specs:\n    rack (2.2.3)\n";
-        run r;
+        drive r;
         const st_result *res;
-        start(&r);
+        r = drive_new(ops);
         feed(&r, "Gemfile.lock", l, sizeof(l) - 1);
-        res = finish(&r);
+        res = drive_finish(&r);
         assert_int_equal(st_result_package_count(res), 1);
-        assert_int_equal(pkg(res, "rack")->direct, -1);
-        st_scan__test_ctx_free(r.ctx);
+        assert_int_equal(drive_pkg(res, "rack")->direct, -1);
+        drive_free(&r);
     }
 }
 
@@ -360,12 +307,12 @@ static void test_ruby__gemspec_literals(void **state)
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run r;
+        drive r;
         const st_result *res;
-        start(&r);
+        r = drive_new(ops);
         feed(&r, "usr/lib/ruby/gems/3.1.0/specifications/t-1.gemspec",
              cases[i].text, strlen(cases[i].text));
-        res = finish(&r);
+        res = drive_finish(&r);
         if (!cases[i].name) {
             if (st_result_package_count(res) != 0)
                 fail_msg("case %zu: a package", i);
@@ -382,7 +329,7 @@ static void test_ruby__gemspec_literals(void **state)
             else
                 assert_null(p->license);
         }
-        st_scan__test_ctx_free(r.ctx);
+        drive_free(&r);
     }
 }
 
@@ -393,7 +340,7 @@ static void test_ruby__gemspec_long_literal(void **state)
     static char text[20000];
     size_t n = 0;
     const st_result *res;
-    run r;
+    drive r;
     (void)state;
 
     n += (size_t)snprintf(text, sizeof(text), "s.name = \"");
@@ -401,12 +348,12 @@ static void test_ruby__gemspec_long_literal(void **state)
     n += 5000;
     n +=
         (size_t)snprintf(text + n, sizeof(text) - n, "\"\ns.version = \"1\"\n");
-    start(&r);
+    r = drive_new(ops);
     feed(&r, "specifications/x.gemspec", text, n);
-    res = finish(&r);
+    res = drive_finish(&r);
     assert_int_equal(st_result_package_count(res), 0);
     assert_int_equal(st_result_diagnostic_count(res), 1);
-    st_scan__test_ctx_free(r.ctx);
+    drive_free(&r);
 }
 
 /* Every allocation failing in turn: ST_ENOMEM or success, no leak. */
@@ -421,8 +368,8 @@ static void test_ruby__alloc_failures(void **state)
         st_scan_ctx *ctx = st_scan__test_ctx();
         void *st = NULL;
         int rc;
-        st_entry e = entry("Gemfile.lock"),
-                 g = entry("specifications/r.gemspec");
+        st_entry e = drive_entry("Gemfile.lock", LAYER, true, 0),
+                 g = drive_entry("specifications/r.gemspec", LAYER, true, 0);
         assert_non_null(ctx);
         st_alloc_fail_after(n);
         rc = ops->begin(&st, ctx);

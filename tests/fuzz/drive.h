@@ -1,0 +1,74 @@
+/* Drives one analyzer the way the walker does (begin, file*, end, release
+ * on a st_scan__test_ctx) for a fuzz target. A header of static inline
+ * helpers, not a library: each fuzz_*.c is linked alone into libFuzzer or
+ * the standalone driver, and traps rather than asserts. */
+#ifndef ST_FUZZ_DRIVE_H
+#define ST_FUZZ_DRIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "analyze/analyzer.h"
+
+/* drive_file: the entry was not wanted, so `file` was not called. */
+#define DRIVE_UNWANTED 1
+
+typedef struct drive {
+    const st_analyzer_ops *ops;
+    st_scan_ctx *ctx;
+    void *state;
+    bool begun; /* begin succeeded: file and end may run */
+} drive;
+
+/* ctx is NULL when out of memory; begun is false when begin failed. */
+static inline drive drive_new(const st_analyzer_ops *ops)
+{
+    drive d = {ops, st_scan__test_ctx(), NULL, false};
+    if (d.ctx)
+        d.begun = !ops->begin || ops->begin(&d.state, d.ctx) >= 0;
+    return d;
+}
+
+/* `file` on data/len as the image file `path`: its return, or
+ * DRIVE_UNWANTED when the analyzer does not want the entry. */
+static inline int drive_file(drive *d, const char *path, int layer,
+                             bool visible, const uint8_t *data, size_t len)
+{
+    st_entry e;
+    memset(&e, 0, sizeof(e));
+    e.path = path;
+    e.path_len = strlen(path);
+    e.type = ST_ENTRY_FILE;
+    e.size = len;
+    e.layer = layer;
+    e.visible = visible;
+    if (!d->ops->wants(&e))
+        return DRIVE_UNWANTED;
+    return d->ops->file(d->state, d->ctx, &e, (const char *)data, len);
+}
+
+/* end's return (0 without one); the result is drive_result's. */
+static inline int drive_finish(drive *d)
+{
+    return d->ops->end ? d->ops->end(d->state, d->ctx) : 0;
+}
+
+static inline st_result *drive_result(drive *d)
+{
+    return st_scan__test_result(d->ctx);
+}
+
+/* release and the context; safe on a drive whose ctx is NULL. */
+static inline void drive_free(drive *d)
+{
+    if (d->ctx && d->ops->release)
+        d->ops->release(d->state);
+    if (d->ctx)
+        st_scan__test_ctx_free(d->ctx);
+    d->ctx = NULL;
+    d->state = NULL;
+}
+
+#endif
