@@ -1,5 +1,6 @@
 /* strata db update|status — the vulnerability database. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,35 +129,43 @@ static int status(const char *dir, bool json)
         return cli_fail_err(err, "db status");
     }
     if (json) {
-        printf("{\n  \"path\": \"%s\",\n  \"schema_version\": %u,\n"
-               "  \"built_at\": \"%s\",\n  \"age_seconds\": %lld,\n"
-               "  \"advisories\": %llu,\n  \"withdrawn\": %llu,\n"
-               "  \"bad\": %llu,\n  \"sources\": [",
-               s->path, s->schema_version, s->built_at ? s->built_at : "",
-               (long long)s->age_seconds, (unsigned long long)s->advisories,
-               (unsigned long long)s->withdrawn, (unsigned long long)s->bad);
-        for (size_t i = 0; i < s->source_count; i++) {
+        /* through jansson: paths and names from the DB are escaped */
+        json_t *o = json_pack("{s:s?, s:I, s:s?, s:I, s:I, s:I, s:I}",
+                              "path", s->path, "schema_version",
+                              (json_int_t)s->schema_version, "built_at",
+                              s->built_at, "age_seconds",
+                              (json_int_t)s->age_seconds, "advisories",
+                              (json_int_t)s->advisories, "withdrawn",
+                              (json_int_t)s->withdrawn, "bad",
+                              (json_int_t)s->bad);
+        json_t *src = json_array(), *eco = json_array();
+        for (size_t i = 0; src && i < s->source_count; i++) {
             const st_vulndb_source_info *x = &s->sources[i];
-            printf("%s\n    {\"name\": \"%s\", \"origin\": \"%s\", "
-                   "\"imported_at\": \"%s\", \"last_modified\": %s%s%s, "
-                   "\"sha256\": %s%s%s, \"advisories\": %llu, "
-                   "\"bad\": %llu}",
-                   i ? "," : "", x->name, x->origin, x->imported_at,
-                   x->last_modified ? "\"" : "",
-                   x->last_modified ? x->last_modified : "null",
-                   x->last_modified ? "\"" : "", x->sha256 ? "\"" : "",
-                   x->sha256 ? x->sha256 : "null", x->sha256 ? "\"" : "",
-                   (unsigned long long)x->advisories,
-                   (unsigned long long)x->bad);
+            json_array_append_new(
+                src, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I}",
+                               "name", x->name, "origin", x->origin,
+                               "imported_at", x->imported_at,
+                               "last_modified", x->last_modified, "sha256",
+                               x->sha256, "advisories",
+                               (json_int_t)x->advisories, "bad",
+                               (json_int_t)x->bad));
         }
-        printf("\n  ],\n  \"ecosystems\": [");
-        for (size_t i = 0; i < s->ecosystem_count; i++)
-            printf("%s\n    {\"ecosystem\": \"%s\", \"advisories\": %llu, "
-                   "\"packages\": %llu}",
-                   i ? "," : "", s->ecosystems[i].ecosystem,
-                   (unsigned long long)s->ecosystems[i].advisories,
-                   (unsigned long long)s->ecosystems[i].packages);
-        printf("\n  ]\n}\n");
+        for (size_t i = 0; eco && i < s->ecosystem_count; i++)
+            json_array_append_new(
+                eco, json_pack("{s:s?, s:I, s:I}", "ecosystem",
+                               s->ecosystems[i].ecosystem, "advisories",
+                               (json_int_t)s->ecosystems[i].advisories,
+                               "packages",
+                               (json_int_t)s->ecosystems[i].packages));
+        if (!o || !src || !eco || json_object_set_new(o, "sources", src) ||
+            json_object_set_new(o, "ecosystems", eco) ||
+            json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+            json_decref(o);
+            st_vulndb_close(db);
+            return cli_fail("db status: out of memory or write error");
+        }
+        putchar('\n');
+        json_decref(o);
     } else {
         age(a, sizeof(a), s->age_seconds);
         printf("DB          %s (schema %u)\n", s->path, s->schema_version);

@@ -85,3 +85,10 @@ wait "$pid" 2>/dev/null || true
 "$STRATA" db update -q --from "$ST_SRC/tests/data/osv/npm/all.zip" --db "$db" >/dev/null
 ! ls "$db"/strata.db.new-* >/dev/null 2>&1 || fail "leftover of the killed update not removed"
 pass "kill -9 mid-update: old DB intact, leftovers removed by the next update"
+
+# status JSON stays JSON whatever the path holds (it is escaped, not pasted)
+odd=$ST_TMP/'odd "dir" \ name'
+"$STRATA" db update -q --from "$ST_SRC/tests/data/osv/npm/all.zip" --db "$odd" >/dev/null
+"$STRATA" db status --db "$odd" --format json | jq -e --arg p "$odd/strata.db" '.path == $p' >/dev/null \
+  || fail "db status --format json: a path with quotes breaks the JSON"
+pass "db status JSON escapes paths"
