@@ -60,6 +60,19 @@ static inline st_result *drive_result(drive *d)
     return st_scan__test_result(d->ctx);
 }
 
+/* Traps on a package missing a field every package database fills (a NUL
+ * inside a field once made a package named ""). */
+static inline void drive_check_packages(drive *d)
+{
+    st_result *r = st_scan__test_result(d->ctx);
+    for (size_t i = 0; i < st_result_package_count(r); i++) {
+        const st_package *pk = st_result_package(r, i);
+        if (!pk->name || !pk->version || !pk->source_name ||
+            !pk->source_version || !pk->name[0])
+            __builtin_trap();
+    }
+}
+
 /* release and the context; safe on a drive whose ctx is NULL. */
 static inline void drive_free(drive *d)
 {
