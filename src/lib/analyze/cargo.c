@@ -10,7 +10,7 @@
  * come before or after the lock in the walk, so locks wait for `end`. */
 #include <string.h>
 
-#include "analyzer.h"
+#include "pkgdb.h"
 #include "util/json.h"
 #include "util/toml.h"
 #include "util/banned.h"
@@ -20,12 +20,6 @@
 #define R_RUNTIME 1u
 #define R_DEV 2u
 
-struct pending {
-    char *path;
-    int layer;
-    json_t *doc;
-};
-
 /* What a Cargo.toml says: its package name and dependency kinds. */
 struct manifest {
     char *package; /* NULL: a virtual workspace manifest */
@@ -34,7 +28,7 @@ struct manifest {
 
 struct cargo {
     st_map *manifests; /* path → struct manifest * */
-    st_vec pending;    /* struct pending * */
+    st_vec pending;    /* st_pending_lock * */
 };
 
 static const char *base(const char *path, size_t len)
@@ -89,13 +83,7 @@ static void release(void *state)
     while (c->manifests && st_map_next(c->manifests, &pos, &k, &v))
         manifest_free(v);
     st_map_free(c->manifests);
-    for (size_t i = 0; i < c->pending.len; i++) {
-        struct pending *p = c->pending.items[i];
-        json_decref(p->doc);
-        st_free(p->path);
-        st_free(p);
-    }
-    st_vec_release(&c->pending);
+    st_pending_lock_release(&c->pending);
     st_free(c);
 }
 
@@ -276,7 +264,7 @@ static int is_direct(st_map *direct, const char *name, const char *ver)
     return r;
 }
 
-static int cargo_lock(st_scan_ctx *ctx, const struct pending *p,
+static int cargo_lock(st_scan_ctx *ctx, const st_pending_lock *p,
                       const struct manifest *m)
 {
     json_t *arr = st_json_arr(p->doc, "package"), *pkg, *d;
@@ -422,17 +410,7 @@ static int file(void *state, st_scan_ctx *ctx, const st_entry *e,
             *slot = m;
         }
     } else {
-        struct pending *p = st_calloc(1, sizeof(*p));
-        if (!p || !(p->path = st_strdup(e->path)) ||
-            st_vec_push(&c->pending, p) < 0) {
-            if (p)
-                st_free(p->path);
-            st_free(p);
-            rc = ST_ENOMEM;
-        } else {
-            p->layer = e->layer;
-            p->doc = st_steal(&doc);
-        }
+        rc = st_pending_lock_add(&c->pending, e, 0, &doc);
     }
     json_decref(doc);
     return rc;
@@ -445,7 +423,7 @@ static int end(void *state, st_scan_ctx *ctx)
     int rc = 0;
 
     for (size_t i = 0; i < c->pending.len && rc >= 0; i++) {
-        struct pending *p = c->pending.items[i];
+        st_pending_lock *p = c->pending.items[i];
         const char *b = base(p->path, strlen(p->path));
         st_buf_reset(&mpath);
         if (st_buf_put(&mpath, p->path, (size_t)(b - p->path)) < 0 ||

@@ -1,8 +1,36 @@
 /* Stanza parsing and layer attribution for package databases. */
+#include <jansson.h>
 #include <string.h>
 
 #include "pkgdb.h"
 #include "util/banned.h"
+
+int st_pending_lock_add(st_vec *pending, const st_entry *e, int kind,
+                        json_t **doc)
+{
+    st_pending_lock *p = st_calloc(1, sizeof(*p));
+    if (!p || !(p->path = st_strdup(e->path)) || st_vec_push(pending, p) < 0) {
+        if (p)
+            st_free(p->path);
+        st_free(p);
+        return ST_ENOMEM;
+    }
+    p->kind = kind;
+    p->layer = e->layer;
+    p->doc = st_steal(doc);
+    return 0;
+}
+
+void st_pending_lock_release(st_vec *pending)
+{
+    for (size_t i = 0; i < pending->len; i++) {
+        st_pending_lock *p = pending->items[i];
+        json_decref(p->doc);
+        st_free(p->path);
+        st_free(p);
+    }
+    st_vec_release(pending);
+}
 
 bool st_field_is(const st_field *f, const char *key)
 {

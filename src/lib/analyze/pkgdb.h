@@ -41,6 +41,21 @@ int st_layertrack_note(st_layertrack *t, const char *name, size_t nlen,
  * the others stay where they are for good. */
 void st_layertrack_end_lower(st_layertrack *t, st_scan_ctx *ctx, int layer);
 
+/* A lockfile kept until `end`, when the manifest beside it (which the
+ * walk may meet before or after it) is known. */
+typedef struct st_pending_lock {
+    int kind; /* the analyzer's own label for the format */
+    char *path;
+    int layer;
+    struct json_t *doc;
+} st_pending_lock;
+
+/* Keeps doc (taking it: *doc is NULL afterwards) for entry e. ST_ENOMEM. */
+int st_pending_lock_add(st_vec *pending, const st_entry *e, int kind,
+                        struct json_t **doc);
+/* Frees every pending lock and the vector's storage. */
+void st_pending_lock_release(st_vec *pending);
+
 bool st_field_is(const st_field *f, const char *key);
 /* A usable value: present, not empty, no NUL byte (corrupt files). */
 bool st_field_ok(const st_field *f);

@@ -20,7 +20,7 @@
  * order the walk met them in. */
 #include <string.h>
 
-#include "analyzer.h"
+#include "pkgdb.h"
 #include "util/json.h"
 #include "util/toml.h"
 #include "util/banned.h"
@@ -45,16 +45,9 @@ enum kind {
 #define R_DEV 2u
 
 /* A lock that waits for `end` (its manifest may come later). */
-struct pending {
-    enum kind kind;
-    char *path;
-    int layer;
-    json_t *doc;
-};
-
 struct python {
     st_map *manifests; /* manifest path → st_map * of names */
-    st_vec pending;    /* struct pending * */
+    st_vec pending;    /* st_pending_lock * */
 };
 
 /* ---- which files ------------------------------------------------------ */
@@ -153,13 +146,7 @@ static void release(void *state)
     while (py->manifests && st_map_next(py->manifests, &pos, &k, &v))
         st_map_free(v);
     st_map_free(py->manifests);
-    for (size_t i = 0; i < py->pending.len; i++) {
-        struct pending *p = py->pending.items[i];
-        json_decref(p->doc);
-        st_free(p->path);
-        st_free(p);
-    }
-    st_vec_release(&py->pending);
+    st_pending_lock_release(&py->pending);
     st_free(py);
 }
 
@@ -1093,18 +1080,7 @@ static int file(void *state, st_scan_ctx *ctx, const st_entry *e,
         }
         st_buf_release(&tmp);
     } else {
-        struct pending *p = st_calloc(1, sizeof(*p));
-        if (!p || !(p->path = st_strdup(e->path)) ||
-            st_vec_push(&py->pending, p) < 0) {
-            if (p)
-                st_free(p->path);
-            st_free(p);
-            rc = ST_ENOMEM;
-        } else {
-            p->kind = kind;
-            p->layer = e->layer;
-            p->doc = st_steal(&doc);
-        }
+        rc = st_pending_lock_add(&py->pending, e, kind, &doc);
     }
     json_decref(doc);
     return rc;
@@ -1117,7 +1093,7 @@ static int end(void *state, st_scan_ctx *ctx)
     int rc = 0;
 
     for (size_t i = 0; i < py->pending.len && rc >= 0; i++) {
-        struct pending *p = py->pending.items[i];
+        st_pending_lock *p = py->pending.items[i];
         const char *b = base(p->path, strlen(p->path));
         const st_map *names;
         src f;
