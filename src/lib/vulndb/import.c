@@ -402,8 +402,11 @@ static void source_name(char *out, size_t n, const char *path)
     }
 }
 
+/* `known` is the archive's digest when the caller has it (a download
+ * hashes as it writes), else NULL: it is computed here. */
 static int import_zip(struct import *im, const char *path, const char *name,
-                      const char *lm, const char *etag, st_error **err)
+                      const char *lm, const char *etag, const char *known,
+                      st_error **err)
 {
     struct archive *a = archive_read_new();
     struct archive_entry *ae;
@@ -415,7 +418,9 @@ static int import_zip(struct import *im, const char *path, const char *name,
 
     if (!a)
         return st_error_set(err, ST_ENOMEM, "vulndb", "out of memory");
-    if (file_sha256(path, digest) < 0) {
+    if (known)
+        snprintf(digest, sizeof(digest), "%s", known);
+    else if (file_sha256(path, digest) < 0) {
         rc = st_error_set(err, ST_EIO, "vulndb", "%s: %s", path,
                           strerror(errno));
         goto done;
@@ -599,7 +604,7 @@ static int import_path(struct import *im, const char *path, st_error **err)
         st_vec_sort(&jsons, cmp_str);
         for (size_t i = 0; rc == 0 && i < zips.len; i++) {
             source_name(name, sizeof(name), zips.items[i]);
-            rc = import_zip(im, zips.items[i], name, NULL, NULL, err);
+            rc = import_zip(im, zips.items[i], name, NULL, NULL, NULL, err);
         }
         if (rc == 0 && jsons.len) {
             source_name(name, sizeof(name), path);
@@ -622,7 +627,7 @@ static int import_path(struct import *im, const char *path, st_error **err)
     }
     source_name(name, sizeof(name), path);
     if (is_zip(path))
-        return import_zip(im, path, name, NULL, NULL, err);
+        return import_zip(im, path, name, NULL, NULL, NULL, err);
     ST_CHECK(begin_source(im, name, path, NULL, NULL, NULL, err));
     ST_CHECK(import_json_file(im, path, err));
     ST_CHECK(end_source(im, err));
@@ -725,6 +730,9 @@ static int import_url(struct import *im, const char *url, st_error **err)
     }
     if (is_zip(dest.ptr)) {
         rc = import_zip(im, dest.ptr, name, res.last_modified, res.etag,
+                        res.status == ST_FETCH_DOWNLOADED && res.sha256[0]
+                            ? res.sha256
+                            : NULL,
                         err);
         if (rc == 0) {
             /* the origin is the URL, so the next update can ask whether

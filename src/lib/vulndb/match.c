@@ -153,10 +153,14 @@ static int eval_range(struct cmpctx *c, const json_t *range, const char *v,
     *fixed = NULL;
     json_array_foreach(events, i, e)
     {
-        for (int k = 0; k < 4 && n < MAX_EVENTS; k++) {
+        for (int k = 0; k < 4; k++) {
             const char *s = st_json_str(e, keys[k]);
             if (!s)
                 continue;
+            if (n == MAX_EVENTS) {
+                c->errors++; /* said as "could not be compared" */
+                continue;
+            }
             ev[n].kind = (enum evkind)k;
             ev[n].v = s;
             ev[n].zero = k == EV_INTRODUCED && !strcmp(s, "0");
