@@ -73,6 +73,22 @@ static inline void drive_check_packages(drive *d)
     }
 }
 
+static inline bool drive_printable(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ')
+            return false;
+    return true;
+}
+
+/* The whole body of a lockfile target: carves one to three files from the
+ * input, each named by one of `paths` (all of which the analyzer must
+ * want), feeds them, ends, and traps on a failure other than ST_ENOMEM or
+ * on a package that is not a well-formed `type` package. Needs
+ * fuzz_data_producer.h included before this header. */
+
 /* release and the context; safe on a drive whose ctx is NULL. */
 static inline void drive_free(drive *d)
 {
@@ -83,5 +99,47 @@ static inline void drive_free(drive *d)
     d->ctx = NULL;
     d->state = NULL;
 }
+
+#ifdef ST_FUZZ_DATA_PRODUCER_H
+static inline void drive_carved(const st_analyzer_ops *ops,
+                                const char *const *paths, size_t npaths,
+                                const char *type, const uint8_t *data,
+                                size_t size)
+{
+    fdp p = fdp_new(data, size);
+    drive dr = drive_new(ops);
+    unsigned files = npaths > 1 ? fdp_range(&p, 1, 3) : 1;
+    int rc = 0;
+
+    if (!dr.begun)
+        goto done;
+    for (unsigned i = 0; i < files && rc >= 0; i++) {
+        size_t n;
+        const char *path =
+            paths[npaths > 1 ? fdp_range(&p, 0, (uint32_t)npaths - 1) : 0];
+        const uint8_t *d = i + 1 < files ? fdp_chunk(&p, &n) : fdp_rest(&p, &n);
+        rc = drive_file(&dr, path, 0, true, d, n);
+        if (rc == DRIVE_UNWANTED)
+            __builtin_trap(); /* the paths are all wanted */
+        /* only ST_ENOMEM may fail a file: malformed input is a diagnostic */
+        if (rc < 0 && rc != ST_ENOMEM)
+            __builtin_trap();
+    }
+    if (rc >= 0 && drive_finish(&dr) < 0)
+        __builtin_trap();
+    {
+        st_result *r = drive_result(&dr);
+        for (size_t i = 0; i < st_result_package_count(r); i++) {
+            const st_package *pk = st_result_package(r, i);
+            if (!drive_printable(pk->name) || !drive_printable(pk->version) ||
+                !pk->found_in || strcmp(pk->type, type) || pk->direct < -1 ||
+                pk->direct > 1 || pk->dev < 0 || pk->dev > 1)
+                __builtin_trap();
+        }
+    }
+done:
+    drive_free(&dr);
+}
+#endif
 
 #endif

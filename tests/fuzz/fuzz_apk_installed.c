@@ -21,9 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     for (unsigned c = 0; c < copies && rc >= 0; c++) {
         size_t n;
-        const uint8_t *b = c + 1 < copies ? fdp_chunk(&p, &n)
-                                          : fdp_rest(&p, &n);
-        rc = drive_file(&d, "lib/apk/db/installed", (int)(copies - 1 - c), c == 0, b, n);
+        const uint8_t *b =
+            c + 1 < copies ? fdp_chunk(&p, &n) : fdp_rest(&p, &n);
+        rc = drive_file(&d, "lib/apk/db/installed", (int)(copies - 1 - c),
+                        c == 0, b, n);
     }
     if (rc >= 0 && drive_finish(&d) >= 0)
         drive_check_packages(&d);

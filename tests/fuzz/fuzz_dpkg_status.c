@@ -23,9 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     for (unsigned c = 0; c < copies && rc >= 0; c++) {
         size_t n;
-        const uint8_t *b = c + 1 < copies ? fdp_chunk(&p, &n)
-                                          : fdp_rest(&p, &n);
-        rc = drive_file(&d, "var/lib/dpkg/status", (int)(copies - 1 - c), c == 0, b, n);
+        const uint8_t *b =
+            c + 1 < copies ? fdp_chunk(&p, &n) : fdp_rest(&p, &n);
+        rc = drive_file(&d, "var/lib/dpkg/status", (int)(copies - 1 - c),
+                        c == 0, b, n);
         if (c == 0 && rc >= 0 && (extras & 1)) {
             /* the same bytes as the other files the analyzer reads */
             rc = drive_file(&d, "var/lib/dpkg/status.d/base", 2, true, b, n);
@@ -33,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 rc = drive_file(&d, "var/lib/dpkg/info/libc6:amd64.list", 2,
                                 true, b, n);
             if (rc >= 0 && (extras & 4))
-                rc = drive_file(&d, "usr/share/doc/libc6/copyright", 2, true,
-                                b, n);
+                rc = drive_file(&d, "usr/share/doc/libc6/copyright", 2, true, b,
+                                n);
         }
     }
     if (rc >= 0 && drive_finish(&d) >= 0)
