@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analyze/analyzer.h"
+#include "fuzz_data_producer.h"
 
 /* drive_file: the entry was not wanted, so `file` was not called. */
 #define DRIVE_UNWANTED 1
@@ -86,8 +87,7 @@ static inline bool drive_printable(const char *s)
 /* The whole body of a lockfile target: carves one to three files from the
  * input, each named by one of `paths` (all of which the analyzer must
  * want), feeds them, ends, and traps on a failure other than ST_ENOMEM or
- * on a package that is not a well-formed `type` package. Needs
- * fuzz_data_producer.h included before this header. */
+ * on a package that is not a well-formed `type` package. */
 
 /* release and the context; safe on a drive whose ctx is NULL. */
 static inline void drive_free(drive *d)
@@ -100,7 +100,6 @@ static inline void drive_free(drive *d)
     d->state = NULL;
 }
 
-#ifdef ST_FUZZ_DATA_PRODUCER_H
 static inline void drive_carved(const st_analyzer_ops *ops,
                                 const char *const *paths, size_t npaths,
                                 const char *type, const uint8_t *data,
@@ -140,6 +139,5 @@ static inline void drive_carved(const st_analyzer_ops *ops,
 done:
     drive_free(&dr);
 }
-#endif
 
 #endif
