@@ -76,6 +76,15 @@ if ((rc == 0)); then
     || fail "hostile-rootfs: lists $(jq '.packages | length' "$ST_TMP/out") packages: var/lib/dpkg/status followed to the host"
 fi
 
+# -- A rootfs whose var and usr directories are symlinks out of it: the
+# lookups of var/lib/dpkg/status and usr/lib/os-release stay inside (where
+# both are loops), never reaching the host's.
+probe "0|2" "dir:$H/hostile-rootfs-dirlinks"
+if ((rc == 0)); then
+  jq -e '(.packages | length) == 0 and (.os.id // "") == ""' "$ST_TMP/out" >/dev/null \
+    || fail "hostile-rootfs-dirlinks: os $(jq -c .os "$ST_TMP/out"), $(jq '.packages | length' "$ST_TMP/out") packages: a directory symlink was followed out of the root"
+fi
+
 # -- Gzip bomb: a 1 GiB file of zeros in a ~1 MiB layer.
 probe "0|2" "oci:$H/bomb/oci"
 if ((rc == 0)); then

@@ -33,6 +33,11 @@ typedef struct st_scan_ctx st_scan_ctx;
  * wanted file and says whether the whole is needed (a Go binary among all
  * the executables of an image, say). */
 #define ST_AN_SNIFF 0x4u
+/* `wants` reads mode, size, uid or gid. A rootfs walk does not read them
+ * for every entry, so such a `wants` is first asked with e->attrs false:
+ * it says false when the path and type alone rule the entry out, true
+ * otherwise, and is asked again once the attributes are read. */
+#define ST_AN_ATTRS 0x8u
 #define ST_SNIFF_BYTES 65536
 
 typedef struct st_analyzer_ops {
@@ -84,7 +89,8 @@ st_os_info *st_ctx_os(st_scan_ctx *ctx);
 /* Looks `path` (cleaned, no leading "/") up in the merged filesystem.
  * With `follow`, symlinks in every component are resolved inside the
  * image (never above its root, at most 40 links); `resolved`, when not
- * NULL, receives the final path. NULL when absent. Valid during `end`. */
+ * NULL, receives the final path. NULL when absent. Valid during `end`;
+ * the node until the next lookup. */
 const st_fsnode *st_ctx_lookup(st_scan_ctx *ctx, const char *path,
                                bool follow, st_buf *resolved);
 

@@ -59,9 +59,37 @@ static const char GO_MAGIC[] = "\xff Go buildinf:";
 
 /* ---- which files ------------------------------------------------------ */
 
+/* Names no compiled Go or Rust program carries: in a source tree, where
+ * an entry's mode costs a stat, these are rejected by name alone. */
+static bool never_binary(const char *path, size_t len)
+{
+    static const char *const ext[] = {
+        "c", "cc", "cfg", "cpp", "cs", "css", "csv", "go", "h", "hpp",
+        "html", "ini", "java", "js", "json", "jsx", "lock", "md", "mjs",
+        "php", "pl", "py", "rb", "rs", "rst", "scss", "sh", "sql", "svg",
+        "toml", "ts", "tsx", "txt", "vue", "xml", "yaml", "yml",
+    };
+    const char *dot = NULL;
+    for (size_t i = len; i-- > 0 && path[i] != '/';)
+        if (path[i] == '.') {
+            dot = path + i + 1;
+            break;
+        }
+    if (!dot)
+        return false;
+    for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+        if (!strcmp(dot, ext[i]))
+            return true;
+    return false;
+}
+
 static bool wants(const st_entry *e)
 {
-    return e->type == ST_ENTRY_FILE && (e->mode & 0111) && e->size >= 1024;
+    if (e->type != ST_ENTRY_FILE)
+        return false;
+    if (!e->attrs) /* asked again once the mode is known */
+        return !never_binary(e->path, e->path_len);
+    return (e->mode & 0111) && e->size >= 1024;
 }
 
 /* The Go build ID note: namesz 4, descsz, type 4 (ELF_NOTE_GOBUILDID_TAG),
@@ -690,7 +718,7 @@ static int file(void *state, st_scan_ctx *ctx, const st_entry *e,
 const st_analyzer_ops st_analyzer_gobinary = {
     .name = NAME,
     .version = 1,
-    .flags = ST_AN_VISIBLE_ONLY | ST_AN_CONTENT | ST_AN_SNIFF,
+    .flags = ST_AN_VISIBLE_ONLY | ST_AN_CONTENT | ST_AN_SNIFF | ST_AN_ATTRS,
     .max_content = MAX_CONTENT,
     .wants = wants,
     .file = file,

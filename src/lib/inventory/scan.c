@@ -105,9 +105,10 @@ static int skip(st_scan_ctx *ctx, const st_entry *e)
     return 0;
 }
 
-static int on_entry(void *payload, const st_entry *e, st_walk_content *c)
+static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
 {
     st_scan_ctx *ctx = payload;
+    st_entry local = *entry, *e = &local;
     size_t want[32], nwant = 0, k;
     bool content = false, sniff_only = true;
     uint64_t max = 0;
@@ -120,6 +121,9 @@ static int on_entry(void *payload, const st_entry *e, st_walk_content *c)
         if ((an->flags & ST_AN_VISIBLE_ONLY) && !e->visible)
             continue;
         if (!an->wants || !an->wants(e))
+            continue;
+        if ((an->flags & ST_AN_ATTRS) && !e->attrs &&
+            (st_walk_stat(c, e) < 0 || !an->wants(e)))
             continue;
         want[nwant++] = i;
         if (an->flags & ST_AN_CONTENT) {

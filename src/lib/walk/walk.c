@@ -34,6 +34,11 @@ struct st_walk {
     st_arena *arena;
     st_buf path, tmp;
     int top; /* layer being walked */
+    /* A rootfs walk keeps no map: the tree itself answers lookups, into
+     * `scratch` (valid until the next lookup). */
+    int root_fd;
+    struct node scratch;
+    char scratch_link[MAX_PATH_LEN + 1];
 };
 
 struct st_walk_content {
@@ -42,6 +47,7 @@ struct st_walk_content {
     int dfd;            /* rootfs: its directory and name */
     const char *name;
     uint64_t size;
+    bool size_known;    /* rootfs files learn it when opened (fstat) */
 };
 
 st_walk *st_walk_new(void)
@@ -53,6 +59,7 @@ st_walk *st_walk_new(void)
     w->arena = st_arena_new();
     st_buf_init(&w->path, MAX_PATH_LEN);
     st_buf_init(&w->tmp, MAX_PATH_LEN);
+    w->root_fd = -1;
     if (!w->nodes || !w->arena) {
         st_walk_free(w);
         return NULL;
@@ -68,6 +75,8 @@ void st_walk_free(st_walk *w)
     st_arena_free(w->arena);
     st_buf_release(&w->path);
     st_buf_release(&w->tmp);
+    if (w->root_fd >= 0)
+        close(w->root_fd);
     st_free(w);
 }
 
@@ -171,6 +180,36 @@ static int record_entry(st_walk *w, const st_entry *e)
 
 /* ---- content ------------------------------------------------------------ */
 
+/* Opens a rootfs file. Most files of a tree are never read, so this
+ * happens on the first read; its size comes from the open file then
+ * (fstat needs no path lookup). */
+static int content_open(st_walk_content *c)
+{
+    struct stat st;
+
+    if (c->ar || c->fd >= 0)
+        return 0;
+    if (!c->name)
+        return -1;
+    c->fd = openat(c->dfd, c->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+                                        O_NONBLOCK | O_NOCTTY);
+    if (c->fd < 0)
+        return -1;
+    /* Only regular files have content (and this one may have been
+     * replaced by something else since its directory was read). */
+    if (fstat(c->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(c->fd);
+        c->fd = -1;
+        c->name = NULL;
+        return -1;
+    }
+    if (!c->size_known) {
+        c->size = (uint64_t)st.st_size;
+        c->size_known = true;
+    }
+    return 0;
+}
+
 /* Reads up to cap bytes of the entry: from the tar or the rootfs file. */
 static ssize_t read_some(st_walk_content *c, char *buf, size_t cap)
 {
@@ -178,15 +217,8 @@ static ssize_t read_some(st_walk_content *c, char *buf, size_t cap)
         la_ssize_t n = archive_read_data(c->ar, buf, cap);
         return n < 0 ? -1 : (ssize_t)n;
     }
-    if (c->fd < 0) {
-        /* Most files of a tree are never read: open only on demand. */
-        if (!c->name)
-            return -1;
-        c->fd = openat(c->dfd, c->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-                                            O_NONBLOCK | O_NOCTTY);
-        if (c->fd < 0)
-            return -1;
-    }
+    if (c->fd < 0 && content_open(c) < 0)
+        return -1;
     for (;;) {
         ssize_t n = read(c->fd, buf, cap);
         if (n >= 0 || errno != EINTR)
@@ -229,6 +261,8 @@ int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max)
     int rc;
 
     st_buf_reset(out);
+    if (content_open(c) < 0)
+        return ST_EIO;
     if (c->size > max)
         return ST_ELIMIT;
     if ((rc = st_buf_grow(out, (size_t)c->size)) < 0)
@@ -252,9 +286,30 @@ int st_walk_read_rest(st_walk_content *c, st_buf *out, uint64_t max)
     return read_into(c, out, max, UINT64_MAX);
 }
 
-uint64_t st_walk_content_size(const st_walk_content *c)
+static void attrs_from_stat(st_entry *e, const struct stat *st)
 {
-    return c->size;
+    e->mode = st->st_mode & 07777;
+    e->size = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
+    e->uid = st->st_uid;
+    e->gid = st->st_gid;
+    e->attrs = true;
+}
+
+int st_walk_stat(st_walk_content *c, st_entry *e)
+{
+    struct stat st;
+
+    if (e->attrs)
+        return 0;
+    if (c->fd >= 0 ? fstat(c->fd, &st) < 0
+                   : fstatat(c->dfd, c->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return ST_EIO;
+    attrs_from_stat(e, &st);
+    if (S_ISREG(st.st_mode) && !c->size_known) {
+        c->size = e->size;
+        c->size_known = true;
+    }
+    return 0;
 }
 
 /* ---- tar layers --------------------------------------------------------- */
@@ -351,7 +406,7 @@ static int walk_tar(st_walk *w, struct tarfeed *f, int layer,
 {
     struct archive *a = archive_read_new();
     struct archive_entry *ae;
-    st_walk_content content = {NULL, -1, -1, NULL, 0};
+    st_walk_content content = {NULL, -1, -1, NULL, 0, true};
     st_buf linkbuf = ST_BUF_INIT(MAX_PATH_LEN);
     uint64_t count = 0;
     int rc = 0, r;
@@ -407,6 +462,7 @@ static int walk_tar(st_walk *w, struct tarfeed *f, int layer,
                      : 0;
         e.uid = archive_entry_uid(ae);
         e.gid = archive_entry_gid(ae);
+        e.attrs = true;
         e.layer = layer;
         if (e.type == ST_ENTRY_SYMLINK) {
             e.link = archive_entry_symlink(ae);
@@ -601,51 +657,55 @@ struct dirwalk {
 static int walk_dirfd(struct dirwalk *d, int dfd, unsigned depth);
 
 static int dir_entry(struct dirwalk *d, int dfd, const char *name,
-                     unsigned depth)
+                     unsigned char dtype, unsigned depth)
 {
     struct stat st;
     st_entry e;
     char linkbuf[MAX_PATH_LEN + 1];
-    st_walk_content content = {NULL, -1, -1, NULL, 0};
+    st_walk_content content = {NULL, -1, dfd, name, 0, false};
     size_t save = d->rel.len;
     int rc = 0;
 
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return 0; /* vanished */
     if (++d->count > MAX_ENTRIES)
         return ST_ELIMIT;
+    memset(&e, 0, sizeof(e));
+    /* The directory says what most entries are; only the rest need a
+     * stat now (the others get one if an analyzer asks: st_walk_stat). */
+    switch (dtype) {
+    case DT_REG: e.type = ST_ENTRY_FILE; break;
+    case DT_DIR: e.type = ST_ENTRY_DIR; break;
+    case DT_LNK: e.type = ST_ENTRY_SYMLINK; break;
+    default:
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return 0; /* vanished */
+        attrs_from_stat(&e, &st);
+        if (S_ISREG(st.st_mode)) {
+            e.type = ST_ENTRY_FILE;
+            content.size = e.size;
+            content.size_known = true;
+        } else if (S_ISDIR(st.st_mode))
+            e.type = ST_ENTRY_DIR;
+        else if (S_ISLNK(st.st_mode))
+            e.type = ST_ENTRY_SYMLINK;
+        else
+            e.type = ST_ENTRY_OTHER;
+    }
     d->stats->entries++;
     if ((d->rel.len && st_buf_putc(&d->rel, '/') < 0) ||
         st_buf_puts(&d->rel, name) < 0) {
         diag(d->opts, d->rel.ptr, -1, "%s", "path too long: skipped");
         goto done;
     }
-    memset(&e, 0, sizeof(e));
     e.path = d->rel.ptr;
     e.path_len = d->rel.len;
-    e.mode = st.st_mode & 07777;
-    e.size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    e.uid = st.st_uid;
-    e.gid = st.st_gid;
     e.layer = -1;
     e.visible = true;
-    if (S_ISREG(st.st_mode))
-        e.type = ST_ENTRY_FILE;
-    else if (S_ISDIR(st.st_mode))
-        e.type = ST_ENTRY_DIR;
-    else if (S_ISLNK(st.st_mode)) {
+    if (e.type == ST_ENTRY_SYMLINK) {
         ssize_t n = readlinkat(dfd, name, linkbuf, MAX_PATH_LEN);
-        e.type = ST_ENTRY_SYMLINK;
-        linkbuf[n < 0 ? 0 : n] = 0;
+        if (n < 0)
+            goto done; /* vanished or replaced */
+        linkbuf[n] = 0;
         e.link = linkbuf;
-    } else
-        e.type = ST_ENTRY_OTHER;
-    if ((rc = record_entry(d->w, &e)) < 0)
-        goto done;
-    if (e.type == ST_ENTRY_FILE) {
-        content.dfd = dfd;
-        content.name = name;
-        content.size = e.size;
     }
     if (d->opts->entry)
         rc = d->opts->entry(d->opts->payload, &e, &content);
@@ -695,7 +755,8 @@ static int walk_dirfd(struct dirwalk *d, int dfd, unsigned depth)
         if (depth == 0 && (!strcmp(de->d_name, "proc") ||
                            !strcmp(de->d_name, "sys")))
             continue;
-        if ((rc = dir_entry(d, dirfd(dir), de->d_name, depth)) < 0)
+        if ((rc = dir_entry(d, dirfd(dir), de->d_name, de->d_type,
+                            depth)) < 0)
             break;
     }
     closedir(dir);
@@ -713,6 +774,13 @@ int st_walk_dir(st_walk *w, const char *root, const st_walk_options *opts,
         return st_error_set(err, errno == ENOENT ? ST_ENOTFOUND : ST_EIO,
                             "walk", "%s: %s", root, strerror(errno));
     w->top = -1;
+    if (w->root_fd >= 0)
+        close(w->root_fd);
+    if ((w->root_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+        close(fd);
+        return st_error_set(err, ST_EIO, "walk", "%s: %s", root,
+                            strerror(errno));
+    }
     rc = walk_dirfd(&d, fd, 0);
     st_buf_release(&d.rel);
     stats->layers = 1;
@@ -727,9 +795,54 @@ int st_walk_dir(st_walk *w, const char *root, const st_walk_options *opts,
 
 /* ---- lookups in the merged filesystem ----------------------------------- */
 
+/* A rootfs lookup. Every component before the last must be a real
+ * directory, so the kernel follows no symlink (which could lead out of
+ * the tree): callers resolve links themselves, one component at a time. */
+static const struct node *tree_node(st_walk *w, const char *p, size_t n)
+{
+    struct node *nd = &w->scratch;
+    struct stat st;
+
+    st_buf_reset(&w->tmp);
+    if (st_buf_put(&w->tmp, p, n) < 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        int bad;
+        if (w->tmp.ptr[i] != '/')
+            continue;
+        w->tmp.ptr[i] = 0;
+        bad = fstatat(w->root_fd, w->tmp.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+              !S_ISDIR(st.st_mode);
+        w->tmp.ptr[i] = '/';
+        if (bad)
+            return NULL;
+    }
+    if (fstatat(w->root_fd, w->tmp.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return NULL;
+    memset(nd, 0, sizeof(*nd));
+    nd->pub.layer = -1;
+    nd->pub.mode = st.st_mode & 07777;
+    nd->pub.type = S_ISREG(st.st_mode)   ? ST_ENTRY_FILE
+                   : S_ISDIR(st.st_mode) ? ST_ENTRY_DIR
+                   : S_ISLNK(st.st_mode) ? ST_ENTRY_SYMLINK
+                                         : ST_ENTRY_OTHER;
+    if (nd->pub.type == ST_ENTRY_SYMLINK) {
+        ssize_t len = readlinkat(w->root_fd, w->tmp.ptr, w->scratch_link,
+                                 MAX_PATH_LEN);
+        if (len < 0)
+            return NULL;
+        w->scratch_link[len] = 0;
+        nd->pub.link = w->scratch_link;
+    }
+    return nd;
+}
+
 static const struct node *visible_node(st_walk *w, const char *p, size_t n)
 {
-    const struct node *nd = st_map_get(w->nodes, p, n);
+    const struct node *nd;
+    if (w->root_fd >= 0)
+        return tree_node(w, p, n);
+    nd = st_map_get(w->nodes, p, n);
     return nd && !nd->whiteout ? nd : NULL;
 }
 

@@ -31,9 +31,13 @@ typedef struct st_entry {
     const char *path; /* cleaned, relative to the root, no leading "/" */
     size_t path_len;
     st_entry_type type;
+    /* mode, size, uid and gid are valid when `attrs` is set: always for
+     * layer entries; a rootfs walk leaves them unread (a stat per file
+     * would be most of its cost) until st_walk_stat is asked. */
     uint32_t mode;    /* permission bits, including setuid/setgid/sticky */
     uint64_t size;
     int64_t uid, gid;
+    bool attrs;
     const char *link; /* symlink target as stored; hardlink: cleaned path */
     int layer;        /* manifest index of its layer; -1 for a rootfs dir */
     bool visible;     /* part of the merged filesystem */
@@ -93,11 +97,13 @@ int st_walk_read_content(st_walk_content *c, st_buf *out, uint64_t max);
  * Reading nothing more is fine: the walk moves on. */
 int st_walk_read_head(st_walk_content *c, st_buf *out, size_t n);
 int st_walk_read_rest(st_walk_content *c, st_buf *out, uint64_t max);
-/* The entry's size as recorded. */
-uint64_t st_walk_content_size(const st_walk_content *c);
+/* Fills e's mode, size, uid and gid when they are not known yet (a
+ * rootfs entry) and sets e->attrs. 0, or ST_EIO when the file is gone. */
+int st_walk_stat(st_walk_content *c, st_entry *e);
 
 /* Looks a path up in the merged filesystem (after or during the walk).
- * See st_ctx_lookup in analyze/analyzer.h. */
+ * See st_ctx_lookup in analyze/analyzer.h. The node is valid until the
+ * next lookup (a rootfs walk answers from the tree itself). */
 const st_fsnode *st_walk_lookup(st_walk *w, const char *path, bool follow,
                                 st_buf *resolved);
 

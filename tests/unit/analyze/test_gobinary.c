@@ -52,6 +52,7 @@ static st_entry entry(const char *path, size_t size)
     e.type = ST_ENTRY_FILE;
     e.mode = 0755;
     e.size = size;
+    e.attrs = true;
     e.layer = 0;
     e.visible = true;
     return e;
@@ -543,6 +544,26 @@ static void test_gobinary__wants_and_sniff(void **state)
     e.mode = 0700;
     e.type = ST_ENTRY_SYMLINK;
     assert_false(ops->wants(&e));
+    /* a rootfs entry whose mode is not read yet: ruled out by name only
+     * when no binary has such a name; the rest is asked again */
+    {
+        static const struct {
+            const char *path;
+            bool want;
+        } cases[] = {
+            {"src/main.go", false},
+            {"vendor/lib.json", false},
+            {"bin/server", true},
+            {"opt/app.d/tool", true}, /* a dot in a directory only */
+            {"usr/lib/libx.so.1", true},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            e = entry(cases[i].path, 0);
+            e.attrs = false;
+            e.mode = 0;
+            assert_int_equal(ops->wants(&e), cases[i].want);
+        }
+    }
     /* content from another analyzer without a sniff: not ELF, ignored */
     {
         st_scan_ctx *ctx = st_scan__test_ctx();
