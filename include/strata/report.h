@@ -33,7 +33,7 @@ typedef enum st_format {
 #define ST_SEV_CRITICAL 0x10u
 #define ST_SEV_ALL 0x1fu
 
-#define ST_REPORT_OPTIONS_VERSION 1
+#define ST_REPORT_OPTIONS_VERSION 2
 typedef struct st_report_options {
     unsigned version;
     int color;          /* table: ANSI colours */
@@ -48,8 +48,12 @@ typedef struct st_report_options {
     unsigned severities;
     int ignore_unfixed;
     int show_suppressed;
+    /* ---- version 2 ---- */
+    /* 1: print secrets whole; by default only their first characters. */
+    int show_secrets;
 } st_report_options;
-#define ST_REPORT_OPTIONS_INIT {ST_REPORT_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0}
+#define ST_REPORT_OPTIONS_INIT                                                \
+    {ST_REPORT_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /* Parses "HIGH,CRITICAL" (any case) into ST_SEV_* bits. ST_EUSAGE for an
  * unknown name. */
@@ -58,7 +62,19 @@ ST_API int st_severity_parse(unsigned *out, const char *list);
 /* Whether a finding passes the options' filters. */
 ST_API int st_report_shows(const st_vuln *v, const st_report_options *opts);
 
-/* How many findings pass the filters (for --exit-code). */
+/* Whether a finding other than a vulnerability passes the filters
+ * (severities; suppressed ones unless show_suppressed). */
+ST_API int st_report_shows_finding(const st_finding *f,
+                                   const st_report_options *opts);
+
+/* The secret of a finding as reports print it: whole with show_secrets,
+ * else its first 4 characters (none when shorter than 8) and one '*' per
+ * character hidden, at most 16 (n is the buffer's size). */
+ST_API const char *st_report_redact(const char *secret, int show,
+                                    char *buf, size_t n);
+
+/* How many findings (vulnerabilities and others) pass the filters (for
+ * --exit-code). */
 ST_API size_t st_report_count(const st_result *r,
                               const st_report_options *opts);
 

@@ -27,7 +27,12 @@ typedef struct st_progress {
 
 typedef void (*st_progress_fn)(const st_progress *p, void *payload);
 
-#define ST_SCAN_OPTIONS_VERSION 1
+/* Scanners beyond the package inventory (st_scan_options.scanners). */
+#define ST_SCANNER_SECRET 0x1u    /* secrets in files, env, history, labels */
+#define ST_SCANNER_MALWARE 0x2u   /* YARA rules (and ClamAV when asked) */
+#define ST_SCANNER_HARDENING 0x4u /* setuid, permissions, accounts, ELF */
+
+#define ST_SCAN_OPTIONS_VERSION 2
 typedef struct st_scan_options {
     unsigned version;
     st_progress_fn progress; /* may be NULL */
@@ -51,9 +56,25 @@ typedef struct st_scan_options {
     size_t skip_file_count;
     /* 1: keep development-only dependencies (lockfiles say which). */
     int include_dev;
+    /* ---- version 2 ---- */
+    unsigned scanners; /* ST_SCANNER_* bits; 0: the inventory only */
+    /* A YAML file of secret rules added to (or disabling) the built-in
+     * ones; NULL for the built-in rules only. */
+    const char *secret_config;
+    /* Largest file searched for secrets (0: 10 MiB); larger ones and
+     * binaries are skipped unless secret_binaries is set. */
+    uint64_t secret_max_file_bytes;
+    int secret_binaries;
+    /* YARA rule files or directories (of *.yar, *.yara) added to the
+     * built-in malware rules. */
+    const char *const *yara_rules;
+    size_t yara_rule_count;
+    /* A ClamAV database directory: ClamAV scans too when it is set. */
+    const char *clamav_db;
 } st_scan_options;
 #define ST_SCAN_OPTIONS_INIT                                                  \
-    {ST_SCAN_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, 0, NULL, 0, 0}
+    {ST_SCAN_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, 0, NULL, 0, 0,    \
+     0, NULL, 0, 0, NULL, 0, NULL}
 
 /* Scans an opened image. On success *out is owned by the caller (free with
  * st_result_free). Errors: ST_EDIGEST (a layer does not match its digest),
@@ -159,6 +180,47 @@ typedef struct st_vuln {
                                     rule or a VEX statement */
 } st_vuln;
 
+/* A finding that is not a known vulnerability of a package: a secret, a
+ * malware signature, a hardening problem. */
+typedef enum st_finding_kind {
+    ST_FINDING_SECRET = 1,
+    ST_FINDING_MALWARE = 2,
+    ST_FINDING_HARDENING = 3
+} st_finding_kind;
+
+/* Where a finding was made. */
+typedef enum st_finding_origin {
+    ST_ORIGIN_FILE = 0,    /* a file of a layer (or of a rootfs) */
+    ST_ORIGIN_ENV = 1,     /* the image config's Env */
+    ST_ORIGIN_HISTORY = 2, /* a history entry's created_by (build args) */
+    ST_ORIGIN_LABEL = 3    /* the image config's Labels */
+} st_finding_origin;
+
+typedef struct st_finding {
+    st_finding_kind kind;
+    const char *id;        /* rule or check id, e.g. "aws-access-key-id" */
+    const char *category;  /* secret: the provider ("AWS"); malware: the
+                              family ("miner", "webshell"); hardening: the
+                              area ("permissions", "accounts", "binary") */
+    const char *title;
+    const char *severity;  /* CRITICAL HIGH MEDIUM LOW or UNKNOWN */
+    st_finding_origin origin;
+    const char *path;      /* FILE: the path, no leading "/"; ENV: the
+                              variable; HISTORY: "history[N]"; LABEL: the
+                              label's key */
+    int layer_index;       /* -1: not tied to a layer (a rootfs) */
+    const char *layer_diff_id;
+    int visible;           /* FILE: 1 in the merged filesystem; 0 deleted
+                              or replaced by a later layer but still in
+                              this layer's blob. Other origins: 1 */
+    unsigned line;         /* 1-based line of the match, 0 when none */
+    const char *match;     /* secret: the secret as found (report writers
+                              redact it unless told otherwise); malware:
+                              what matched; else NULL */
+    const char *detail;    /* more: why, what to do, which engine */
+    const char *suppressed_by;
+} st_finding;
+
 ST_API const st_image_info *st_result_image(const st_result *r);
 ST_API const st_os_info *st_result_os(const st_result *r);
 ST_API size_t st_result_package_count(const st_result *r);
@@ -171,6 +233,10 @@ ST_API const st_scan_stats *st_result_stats(const st_result *r);
  * Suppressed ones are included with suppressed_by set. */
 ST_API size_t st_result_vuln_count(const st_result *r);
 ST_API const st_vuln *st_result_vuln(const st_result *r, size_t i);
+/* Findings other than vulnerabilities, sorted by kind, severity (highest
+ * first), path and id. */
+ST_API size_t st_result_finding_count(const st_result *r);
+ST_API const st_finding *st_result_finding(const st_result *r, size_t i);
 
 /* Frees a result; NULL is allowed. */
 ST_API void st_result_free(st_result *r);

@@ -58,6 +58,15 @@ typedef struct cli_scan_args {
     const char **skip_files;
     size_t skip_file_count;
     bool include_dev;
+    /* --scanners: ST_SCANNER_* bits; vulnerabilities are `!no_vulns` */
+    unsigned scanners;
+    const char *secret_config;
+    unsigned long long secret_max_bytes;
+    bool secret_binaries;
+    bool show_secrets;
+    const char **yara_rules;
+    size_t yara_rule_count;
+    const char *clamav_db;
 } cli_scan_args;
 
 #define CLI_SBOM 0x1u /* only SBOM formats */

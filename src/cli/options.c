@@ -9,7 +9,9 @@
 enum {
     OPT_LIST = 256, OPT_FILES, OPT_PLATFORM, OPT_MAXLAYER, OPT_MAXFILE,
     OPT_SINGLE, OPT_DB, OPT_SEV, OPT_UNFIXED, OPT_EXIT, OPT_IGNORE, OPT_VEX,
-    OPT_SUPPRESSED, OPT_NOVULNS, OPT_SKIPDIR, OPT_SKIPFILE, OPT_DEV
+    OPT_SUPPRESSED, OPT_NOVULNS, OPT_SKIPDIR, OPT_SKIPFILE, OPT_DEV,
+    OPT_SCANNERS, OPT_SECRETCFG, OPT_SECRETMAX, OPT_SECRETBIN, OPT_SHOWSECRETS,
+    OPT_YARA, OPT_CLAMAV
 };
 
 static const struct option all[] = {
@@ -34,6 +36,13 @@ static const struct option all[] = {
     {"vex", required_argument, NULL, OPT_VEX},
     {"show-suppressed", no_argument, NULL, OPT_SUPPRESSED},
     {"no-vulns", no_argument, NULL, OPT_NOVULNS},
+    {"scanners", required_argument, NULL, OPT_SCANNERS},
+    {"secret-config", required_argument, NULL, OPT_SECRETCFG},
+    {"secret-max-size", required_argument, NULL, OPT_SECRETMAX},
+    {"secret-binaries", no_argument, NULL, OPT_SECRETBIN},
+    {"show-secrets", no_argument, NULL, OPT_SHOWSECRETS},
+    {"yara-rules", required_argument, NULL, OPT_YARA},
+    {"clamav-db", required_argument, NULL, OPT_CLAMAV},
     {NULL, 0, NULL, 0},
 };
 
@@ -55,15 +64,54 @@ static int add_list(const char ***arr, size_t *n, char *list)
     return 0;
 }
 
+/* "vuln,secret,malware,hardening" into a->scanners and a->no_vulns. */
+static int parse_scanners(cli_scan_args *a, const char *list)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {
+        {"vuln", 0},
+        {"secret", ST_SCANNER_SECRET},
+        {"malware", ST_SCANNER_MALWARE},
+        {"hardening", ST_SCANNER_HARDENING},
+    };
+    const char *p = list;
+
+    a->scanners = 0;
+    a->no_vulns = true;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        size_t i;
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strlen(names[i].name) == n && !strncmp(p, names[i].name, n))
+                break;
+        if (i == sizeof(names) / sizeof(names[0]))
+            return cli_fail("--scanners %s: unknown scanner \"%.*s\" "
+                            "(expected vuln, secret, malware, hardening)",
+                            list, (int)n, p);
+        if (names[i].bit)
+            a->scanners |= names[i].bit;
+        else
+            a->no_vulns = false;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
 int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
                    void (*help)(FILE *), cli_scan_args *a)
 {
     /* the first free-standing argument's index goes to a->ref's caller */
     int c;
     char *end;
+    bool scanners_given = false;
 
     memset(a, 0, sizeof(*a));
     a->format = flags & CLI_SBOM ? ST_FORMAT_CYCLONEDX : ST_FORMAT_TABLE;
+    /* Like the field's other scanners: known vulnerabilities and secrets
+     * unless told otherwise; an SBOM is the inventory alone. */
+    a->scanners = flags & CLI_SBOM ? 0 : ST_SCANNER_SECRET;
     optind = 1;
     opterr = 0; /* one line of our own instead */
     while ((c = getopt_long(argc, argv, "f:o:qh", all, NULL)) != -1) {
@@ -155,6 +203,31 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
         case OPT_NOVULNS:
             a->no_vulns = true;
             break;
+        case OPT_SCANNERS:
+            if (parse_scanners(a, optarg) != 0)
+                return EXIT_ERROR;
+            scanners_given = true;
+            break;
+        case OPT_SECRETCFG:
+            a->secret_config = optarg;
+            break;
+        case OPT_SECRETMAX:
+            if (!cli_parse_size(optarg, &a->secret_max_bytes))
+                return cli_fail("--secret-max-size %s: not a size", optarg);
+            break;
+        case OPT_SECRETBIN:
+            a->secret_binaries = true;
+            break;
+        case OPT_SHOWSECRETS:
+            a->show_secrets = true;
+            break;
+        case OPT_YARA:
+            if (add_list(&a->yara_rules, &a->yara_rule_count, optarg) < 0)
+                return cli_fail("out of memory");
+            break;
+        case OPT_CLAMAV:
+            a->clamav_db = optarg;
+            break;
         default:
             return cli_fail("%s: bad option \"%s\" (see 'strata %s --help')",
                             cmd, argv[optind - 1], cmd);
@@ -165,9 +238,20 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
                         flags & CLI_PATH ? "path" : "reference", cmd);
     if (a->format == ST_FORMAT_SARIF)
         a->db_required = true;
-    if (a->no_vulns && a->db_required)
+    if (a->no_vulns && a->db_required && !scanners_given)
         return cli_fail("%s: --no-vulns contradicts the vulnerability "
                         "options given",
+                        cmd);
+    if (a->no_vulns)
+        a->db_required = false; /* --severity etc. filter the other findings */
+    /* Rule options say which scanner they are for: turn it on. */
+    if (a->yara_rule_count || a->clamav_db)
+        a->scanners |= ST_SCANNER_MALWARE;
+    if (a->secret_config && !scanners_given)
+        a->scanners |= ST_SCANNER_SECRET;
+    if ((flags & CLI_SBOM) && a->scanners)
+        return cli_fail("%s: an SBOM lists packages only: --scanners and "
+                        "rule options do not apply",
                         cmd);
     a->ref = argv[optind];
     return 0;
@@ -178,4 +262,5 @@ void cli_scan_args_release(cli_scan_args *a)
     free(a->skip_dirs);
     free(a->skip_files);
     free(a->vex);
+    free(a->yara_rules);
 }

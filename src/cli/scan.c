@@ -182,6 +182,13 @@ int cli_scan_and_report(const cli_scan_args *a)
     so.include_dev = a->include_dev;
     so.max_layer_bytes = a->max_layer_bytes;
     so.max_file_bytes = a->max_file_bytes;
+    so.scanners = a->scanners;
+    so.secret_config = a->secret_config;
+    so.secret_max_file_bytes = a->secret_max_bytes;
+    so.secret_binaries = a->secret_binaries;
+    so.yara_rules = a->yara_rules;
+    so.yara_rule_count = a->yara_rule_count;
+    so.clamav_db = a->clamav_db;
     if (st_scan_image(&res, img, &so, &err) < 0) {
         if (pr.shown)
             fputs("\r\033[K", stderr);
@@ -198,6 +205,7 @@ int cli_scan_and_report(const cli_scan_args *a)
     ro.show_suppressed = a->show_suppressed;
     ro.list_packages = a->list_packages;
     ro.list_files = a->list_files;
+    ro.show_secrets = a->show_secrets;
     ro.color = a->format == ST_FORMAT_TABLE && !a->output &&
                isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     if (a->output && !(out = open_output(a->output, &tmp))) {

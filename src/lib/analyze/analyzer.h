@@ -55,6 +55,9 @@ typedef struct st_analyzer_ops {
     int (*end)(void *state, st_scan_ctx *ctx);
     void (*release)(void *state);
     bool (*sniff)(const st_entry *e, const char *head, size_t len);
+    /* 0: always runs (the inventory); else the ST_SCANNER_* bit that
+     * turns it on. */
+    unsigned scanner;
 } st_analyzer_ops;
 
 /* The table, generated from analyzers.def. */
@@ -83,6 +86,23 @@ void st_ctx_diag(st_scan_ctx *ctx, st_diag_level level, const char *analyzer,
                  const char *path, int layer, const char *fmt, ...)
     ST_PRINTF(6, 7);
 
+/* Gives up the scan with a message for the user (a user's rule file
+ * that does not parse, say): returns `code` for the callback to return. */
+int st_ctx_fail(st_scan_ctx *ctx, int code, const char *fmt, ...)
+    ST_PRINTF(3, 4);
+
+/* Adds a finding (zeroed; layer_index -1, visible 1) for the analyzer to
+ * fill; strings from st_ctx_arena. NULL: out of memory. */
+st_finding *st_ctx_add_finding(st_scan_ctx *ctx);
+/* Sets the layer of a finding (index + diff_id) and whether its file is
+ * visible, from an entry. */
+void st_ctx_finding_at(st_scan_ctx *ctx, st_finding *f, const st_entry *e);
+
+/* The scan's options (never NULL) and the image scanned (a rootfs has
+ * no config: config_json NULL, no layers). */
+const st_scan_options *st_ctx_options(st_scan_ctx *ctx);
+const st_image_info *st_ctx_image(st_scan_ctx *ctx);
+
 /* The OS description, filled by the os analyzer (zeroed until then). */
 st_os_info *st_ctx_os(st_scan_ctx *ctx);
 
@@ -95,8 +115,12 @@ const st_fsnode *st_ctx_lookup(st_scan_ctx *ctx, const char *path,
                                bool follow, st_buf *resolved);
 
 /* For unit tests and fuzzers: a context with an empty result and an empty
- * filesystem, so one analyzer can be driven by hand (begin/file/end). */
+ * filesystem, so one analyzer can be driven by hand (begin/file/end).
+ * st_scan__test_set_options changes its options (the pointer is kept). */
 st_scan_ctx *st_scan__test_ctx(void);
+void st_scan__test_set_options(st_scan_ctx *ctx, const st_scan_options *o);
+/* The message of the last st_ctx_fail, or NULL. */
+const char *st_scan__test_failure(st_scan_ctx *ctx);
 st_result *st_scan__test_result(st_scan_ctx *ctx);
 void st_scan__test_ctx_free(st_scan_ctx *ctx);
 

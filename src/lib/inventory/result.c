@@ -25,6 +25,7 @@ void st_result_free(st_result *r)
     st_vec_release(&r->packages);
     st_vec_release(&r->diags);
     st_vec_release(&r->vulns);
+    st_vec_release(&r->findings);
     st_arena_free(r->arena);
     st_free(r);
 }
@@ -46,6 +47,16 @@ st_vuln *st_result__add_vuln(st_result *r)
         return NULL;
     v->cvss_score = -1;
     return v;
+}
+
+st_finding *st_result__add_finding(st_result *r)
+{
+    st_finding *f = st_arena_alloc(r->arena, sizeof(*f));
+    if (!f || st_vec_push(&r->findings, f) < 0)
+        return NULL;
+    f->layer_index = -1;
+    f->visible = 1;
+    return f;
 }
 
 int st_result__set_image(st_result *r, const st_image_info *in)
@@ -253,9 +264,34 @@ static int cmp_pkg(const void *x, const void *y)
     return a->layer_index - b->layer_index;
 }
 
+static int sev_rank(const char *s)
+{
+    static const char *const order[] = {"CRITICAL", "HIGH", "MEDIUM", "LOW"};
+    for (int i = 0; i < 4; i++)
+        if (s && !strcmp(s, order[i]))
+            return i;
+    return 4;
+}
+
+static int cmp_finding(const void *x, const void *y)
+{
+    const st_finding *a = *(st_finding *const *)x;
+    const st_finding *b = *(st_finding *const *)y;
+    int c;
+    if ((c = (int)a->kind - (int)b->kind) ||
+        (c = sev_rank(a->severity) - sev_rank(b->severity)) ||
+        (c = (int)a->origin - (int)b->origin) ||
+        (c = cmp_str(a->path, b->path)) || (c = cmp_str(a->id, b->id)) ||
+        (c = a->layer_index - b->layer_index))
+        return c;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
 int st_result__finish(st_result *r)
 {
     size_t out = 0;
+
+    st_vec_sort(&r->findings, cmp_finding);
 
     for (size_t i = 0; i < r->packages.len; i++) {
         st_package *p = r->packages.items[i];
@@ -319,4 +355,14 @@ size_t st_result_vuln_count(const st_result *r)
 const st_vuln *st_result_vuln(const st_result *r, size_t i)
 {
     return i < r->vulns.len ? r->vulns.items[i] : NULL;
+}
+
+size_t st_result_finding_count(const st_result *r)
+{
+    return r->findings.len;
+}
+
+const st_finding *st_result_finding(const st_result *r, size_t i)
+{
+    return i < r->findings.len ? r->findings.items[i] : NULL;
 }

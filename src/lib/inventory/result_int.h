@@ -14,6 +14,7 @@ struct st_result {
     st_vec packages;     /* st_package * */
     st_vec diags;        /* st_diagnostic * */
     st_vec vulns;        /* st_vuln * */
+    st_vec findings;     /* st_finding * */
     bool matched;        /* the result went through the matcher */
     st_scan_stats stats;
 };
@@ -26,6 +27,9 @@ st_package *st_result__add_package(st_result *r);
 int st_result__set_image(st_result *r, const st_image_info *info);
 /* Adds a zeroed finding (cvss_score -1); NULL when out of memory. */
 st_vuln *st_result__add_vuln(st_result *r);
+/* Adds a zeroed finding (layer_index -1, visible 1); NULL when out of
+ * memory. */
+st_finding *st_result__add_finding(st_result *r);
 
 /* Fills purls, sorts packages (type, name, version, arch) and drops exact
  * duplicates. Run once, after every analyzer ended. */

@@ -1,6 +1,7 @@
 /* st_scan_image: the walker feeds the analyzers; the result collects what
  * they find. Content is read once per file for every analyzer wanting it. */
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ struct st_scan_ctx {
     st_walk *walk;
     const st_image_info *info;
     void *state[32];
+    bool on[32];     /* the analyzer runs in this scan */
+    st_error *fail;  /* why an analyzer gave up (st_ctx_fail) */
     st_buf content;
     uint64_t max_file;
     int rc; /* first fatal callback error */
@@ -33,6 +36,45 @@ st_arena *st_ctx_arena(st_scan_ctx *ctx)
 st_package *st_ctx_add_package(st_scan_ctx *ctx)
 {
     return st_result__add_package(ctx->r);
+}
+
+int st_ctx_fail(st_scan_ctx *ctx, int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    st_error_free(ctx->fail);
+    ctx->fail = NULL;
+    return st_error_set(&ctx->fail, code, "scan", "%s", msg);
+}
+
+st_finding *st_ctx_add_finding(st_scan_ctx *ctx)
+{
+    return st_result__add_finding(ctx->r);
+}
+
+void st_ctx_finding_at(st_scan_ctx *ctx, st_finding *f, const st_entry *e)
+{
+    f->origin = ST_ORIGIN_FILE;
+    f->path = st_arena_strndup(ctx->r->arena, e->path, e->path_len);
+    f->layer_index = e->layer;
+    f->layer_diff_id = e->layer >= 0 && (size_t)e->layer < ctx->info->layer_count
+                           ? ctx->info->layers[e->layer].diff_id
+                           : NULL;
+    f->visible = e->visible;
+}
+
+const st_scan_options *st_ctx_options(st_scan_ctx *ctx)
+{
+    return ctx->opts;
+}
+
+const st_image_info *st_ctx_image(st_scan_ctx *ctx)
+{
+    return ctx->info;
 }
 
 void st_ctx_package_layer(st_scan_ctx *ctx, st_package *p, int layer)
@@ -118,7 +160,7 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
         return rc == ST_WALK_SKIP ? ST_WALK_SKIP : 0;
     for (size_t i = 0; i < st_analyzer_count; i++) {
         const st_analyzer_ops *an = st_analyzers[i];
-        if ((an->flags & ST_AN_VISIBLE_ONLY) && !e->visible)
+        if (!ctx->on[i] || ((an->flags & ST_AN_VISIBLE_ONLY) && !e->visible))
             continue;
         if (!an->wants || !an->wants(e))
             continue;
@@ -182,6 +224,19 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
     return 0;
 }
 
+/* An analyzer's fatal error: its own message when it gave one. */
+static int analyzer_error(st_scan_ctx *ctx, st_error **err,
+                          const st_analyzer_ops *an, int rc)
+{
+    if (ctx->fail) {
+        rc = st_error_set(err, st_error_code(ctx->fail), "scan", "%s",
+                          st_error_message(ctx->fail));
+        return rc;
+    }
+    return st_error_set(err, rc, "scan", "analyzer %s: %s", an->name,
+                        st_strerror(rc));
+}
+
 /* Development-only dependencies leave the inventory unless asked for. */
 static void drop_dev(st_result *r)
 {
@@ -232,9 +287,10 @@ int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
     }
     for (; began < st_analyzer_count; began++) {
         const st_analyzer_ops *an = st_analyzers[began];
-        if (an->begin && (rc = an->begin(&ctx.state[began], &ctx)) < 0) {
-            rc = st_error_set(err, rc, "scan", "analyzer %s: %s", an->name,
-                              st_strerror(rc));
+        ctx.on[began] = !an->scanner || (an->scanner & opts->scanners);
+        if (ctx.on[began] && an->begin &&
+            (rc = an->begin(&ctx.state[began], &ctx)) < 0) {
+            rc = analyzer_error(&ctx, err, an, rc);
             goto done;
         }
     }
@@ -256,9 +312,8 @@ int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
         goto done;
     for (size_t i = 0; i < st_analyzer_count; i++) {
         const st_analyzer_ops *an = st_analyzers[i];
-        if (an->end && (rc = an->end(ctx.state[i], &ctx)) < 0) {
-            rc = st_error_set(err, rc, "scan", "analyzer %s: %s", an->name,
-                              st_strerror(rc));
+        if (ctx.on[i] && an->end && (rc = an->end(ctx.state[i], &ctx)) < 0) {
+            rc = analyzer_error(&ctx, err, an, rc);
             goto done;
         }
     }
@@ -271,8 +326,9 @@ int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
     *out = st_steal(&ctx.r);
 done:
     for (size_t i = 0; i < began; i++)
-        if (st_analyzers[i]->release)
+        if (ctx.on[i] && st_analyzers[i]->release)
             st_analyzers[i]->release(ctx.state[i]);
+    st_error_free(ctx.fail);
     st_walk_free(ctx.walk);
     st_buf_release(&ctx.content);
     st_result_free(ctx.r);
@@ -292,6 +348,8 @@ st_scan_ctx *st_scan__test_ctx(void)
     ctx->opts = &defaults;
     ctx->max_file = DEFAULT_MAX_FILE;
     st_buf_init(&ctx->content, 0);
+    for (size_t i = 0; i < st_analyzer_count && i < 32; i++)
+        ctx->on[i] = true;
     ctx->r = st_result__new();
     ctx->walk = st_walk_new();
     if (!ctx->r || !ctx->walk) {
@@ -299,6 +357,16 @@ st_scan_ctx *st_scan__test_ctx(void)
         return NULL;
     }
     return ctx;
+}
+
+void st_scan__test_set_options(st_scan_ctx *ctx, const st_scan_options *o)
+{
+    ctx->opts = o;
+}
+
+const char *st_scan__test_failure(st_scan_ctx *ctx)
+{
+    return ctx->fail ? st_error_message(ctx->fail) : NULL;
 }
 
 st_result *st_scan__test_result(st_scan_ctx *ctx)
@@ -312,6 +380,7 @@ void st_scan__test_ctx_free(st_scan_ctx *ctx)
         return;
     st_result_free(ctx->r);
     st_walk_free(ctx->walk);
+    st_error_free(ctx->fail);
     st_buf_release(&ctx->content);
     st_free(ctx);
 }

@@ -173,7 +173,48 @@ size_t st_report_count(const st_result *r, const st_report_options *opts)
     total = st_result_vuln_count(r);
     for (size_t i = 0; i < total; i++)
         n += st_report_shows(st_result_vuln(r, i), opts) ? 1 : 0;
+    total = st_result_finding_count(r);
+    for (size_t i = 0; i < total; i++)
+        n += st_report_shows_finding(st_result_finding(r, i), opts) ? 1 : 0;
     return n;
+}
+
+int st_report_shows_finding(const st_finding *f,
+                            const st_report_options *opts)
+{
+    static const st_report_options defaults = ST_REPORT_OPTIONS_INIT;
+
+    if (!f)
+        return 0;
+    if (!opts)
+        opts = &defaults;
+    if (opts->severities &&
+        !(opts->severities & (1u << st_report__sev_rank(f->severity))))
+        return 0;
+    return !f->suppressed_by || opts->show_suppressed;
+}
+
+const char *st_report_redact(const char *secret, int show, char *buf,
+                             size_t n)
+{
+    size_t len, keep, stars, i = 0;
+
+    if (!secret || !buf || !n)
+        return secret;
+    if (show)
+        return secret;
+    len = strlen(secret);
+    keep = len >= 8 ? 4 : 0;
+    for (size_t k = 0; k < keep; k++)
+        if ((unsigned char)secret[k] >= 0x80)
+            keep = 0; /* never cut a UTF-8 sequence */
+    stars = len - keep > 16 ? 16 : len - keep;
+    for (size_t k = 0; k < keep && i + 1 < n; k++)
+        buf[i++] = secret[k];
+    for (size_t k = 0; k < stars && i + 1 < n; k++)
+        buf[i++] = '*';
+    buf[i] = 0;
+    return buf;
 }
 
 char *st_report__vuln_url(const char *id)
