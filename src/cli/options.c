@@ -64,8 +64,8 @@ static int add_list(const char ***arr, size_t *n, char *list)
     return 0;
 }
 
-/* "vuln,secret,malware,hardening" into a->scanners and a->no_vulns. */
-static int parse_scanners(cli_scan_args *a, const char *list)
+/* "vuln,secret,malware,hardening" into a->scanners and *vuln. */
+static int parse_scanners(cli_scan_args *a, const char *list, bool *vuln)
 {
     static const struct {
         const char *name;
@@ -79,7 +79,7 @@ static int parse_scanners(cli_scan_args *a, const char *list)
     const char *p = list;
 
     a->scanners = 0;
-    a->no_vulns = true;
+    *vuln = false;
     while (*p) {
         size_t n = strcspn(p, ",");
         size_t i;
@@ -93,7 +93,7 @@ static int parse_scanners(cli_scan_args *a, const char *list)
         if (names[i].bit)
             a->scanners |= names[i].bit;
         else
-            a->no_vulns = false;
+            *vuln = true;
         p += n + (p[n] == ',');
     }
     return 0;
@@ -105,7 +105,7 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
     /* the first free-standing argument's index goes to a->ref's caller */
     int c;
     char *end;
-    bool scanners_given = false;
+    bool scanners_given = false, vuln_scanner = true;
 
     memset(a, 0, sizeof(*a));
     a->format = flags & CLI_SBOM ? ST_FORMAT_CYCLONEDX : ST_FORMAT_TABLE;
@@ -204,7 +204,7 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
             a->no_vulns = true;
             break;
         case OPT_SCANNERS:
-            if (parse_scanners(a, optarg) != 0)
+            if (parse_scanners(a, optarg, &vuln_scanner) != 0)
                 return EXIT_ERROR;
             scanners_given = true;
             break;
@@ -238,6 +238,8 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
                         flags & CLI_PATH ? "path" : "reference", cmd);
     if (a->format == ST_FORMAT_SARIF)
         a->db_required = true;
+    if (scanners_given && !vuln_scanner)
+        a->no_vulns = true;
     if (a->no_vulns && a->db_required && !scanners_given)
         return cli_fail("%s: --no-vulns contradicts the vulnerability "
                         "options given",

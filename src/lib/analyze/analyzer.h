@@ -38,6 +38,10 @@ typedef struct st_scan_ctx st_scan_ctx;
  * it says false when the path and type alone rule the entry out, true
  * otherwise, and is asked again once the attributes are read. */
 #define ST_AN_ATTRS 0x8u
+/* With ST_AN_CONTENT: text only. The scan skips files whose first
+ * ST_SNIFF_BYTES hold a NUL byte (unless the options' secret_binaries)
+ * and files above the analyzer's limit, both without a diagnostic. */
+#define ST_AN_TEXT 0x10u
 #define ST_SNIFF_BYTES 65536
 
 typedef struct st_analyzer_ops {
@@ -58,6 +62,8 @@ typedef struct st_analyzer_ops {
     /* 0: always runs (the inventory); else the ST_SCANNER_* bit that
      * turns it on. */
     unsigned scanner;
+    /* The content limit when the options set it (else max_content). */
+    uint64_t (*limit)(const st_scan_options *o);
 } st_analyzer_ops;
 
 /* The table, generated from analyzers.def. */

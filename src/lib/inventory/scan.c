@@ -22,6 +22,7 @@ struct st_scan_ctx {
     const st_image_info *info;
     void *state[32];
     bool on[32];     /* the analyzer runs in this scan */
+    uint64_t limit[32]; /* its largest content */
     st_error *fail;  /* why an analyzer gave up (st_ctx_fail) */
     st_buf content;
     uint64_t max_file;
@@ -147,12 +148,37 @@ static int skip(st_scan_ctx *ctx, const st_entry *e)
     return 0;
 }
 
+/* Whether a head of content looks like text: no NUL byte. */
+static bool looks_text(const char *p, size_t n)
+{
+    return !memchr(p, 0, n < ST_SNIFF_BYTES ? n : ST_SNIFF_BYTES);
+}
+
+/* Keeps the analyzers of want[] that still want the file after a look at
+ * its first bytes (sniff, text only). Returns how many are left. */
+static size_t after_head(st_scan_ctx *ctx, const st_entry *e, size_t *want,
+                         size_t nwant, const char *head, size_t len)
+{
+    size_t keep = 0;
+    bool text = ctx->opts->secret_binaries || looks_text(head, len);
+
+    for (size_t k = 0; k < nwant; k++) {
+        const st_analyzer_ops *an = st_analyzers[want[k]];
+        if ((an->flags & ST_AN_TEXT) && !text)
+            continue;
+        if ((an->flags & ST_AN_SNIFF) && !an->sniff(e, head, len))
+            continue;
+        want[keep++] = want[k];
+    }
+    return keep;
+}
+
 static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
 {
     st_scan_ctx *ctx = payload;
     st_entry local = *entry, *e = &local;
     size_t want[32], nwant = 0, k;
-    bool content = false, sniff_only = true;
+    bool content = false, head_first = true, quiet = true;
     uint64_t max = 0;
     int rc;
 
@@ -167,53 +193,57 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
         if ((an->flags & ST_AN_ATTRS) && !e->attrs &&
             (st_walk_stat(c, e) < 0 || !an->wants(e)))
             continue;
+        if ((an->flags & ST_AN_TEXT) && e->attrs && e->size > ctx->limit[i])
+            continue; /* too large for a text-only analyzer: quietly */
         want[nwant++] = i;
         if (an->flags & ST_AN_CONTENT) {
-            uint64_t m = an->max_content ? an->max_content : ctx->max_file;
             content = true;
-            max = m > max ? m : max;
-            if (!(an->flags & ST_AN_SNIFF))
-                sniff_only = false;
+            max = ctx->limit[i] > max ? ctx->limit[i] : max;
+            if (!(an->flags & (ST_AN_SNIFF | ST_AN_TEXT)))
+                head_first = false;
+            if (!(an->flags & ST_AN_TEXT))
+                quiet = false;
         }
     }
     if (!nwant)
         return 0;
-    if (content && sniff_only) {
+    if (content && head_first) {
         /* Every reader wants a look first: read the head, ask them, and
          * read the rest only for those that still want it. */
-        size_t keep = 0;
         rc = st_walk_read_head(c, &ctx->content, ST_SNIFF_BYTES);
         if (rc == ST_ENOMEM)
             return rc;
-        for (k = 0; k < nwant; k++) {
-            const st_analyzer_ops *an = st_analyzers[want[k]];
-            if (rc == 0 && (!(an->flags & ST_AN_CONTENT) ||
-                            an->sniff(e, ctx->content.ptr, ctx->content.len)))
-                want[keep++] = want[k];
-        }
-        nwant = keep;
+        if (rc == 0)
+            nwant = after_head(ctx, e, want, nwant, ctx->content.ptr,
+                               ctx->content.len);
         if (!nwant)
             return 0;
-        rc = st_walk_read_rest(c, &ctx->content, max);
+        if (rc == 0)
+            rc = st_walk_read_rest(c, &ctx->content, max);
     } else if (content) {
         rc = st_walk_read_content(c, &ctx->content, max);
+        if (rc == 0)
+            nwant = after_head(ctx, e, want, nwant, ctx->content.ptr,
+                               ctx->content.len);
     } else {
         rc = 0;
     }
     if (rc == ST_ENOMEM)
         return rc;
     if (rc < 0) {
+        if (rc == ST_ELIMIT && quiet)
+            return 0;
         add_diag(ctx, ST_DIAG_WARNING, "walk", e->path, e->layer,
                  rc == ST_ELIMIT ? "file too large to analyze: skipped"
                                  : "file content unreadable: skipped");
         return 0;
     }
-    if (content)
+    if (content && nwant)
         ctx->r->stats.files_read++;
     for (k = 0; k < nwant; k++) {
         const st_analyzer_ops *an = st_analyzers[want[k]];
         bool with = an->flags & ST_AN_CONTENT;
-        if (with && an->max_content && ctx->content.len > an->max_content)
+        if (with && ctx->content.len > ctx->limit[want[k]])
             continue;
         rc = an->file(ctx->state[want[k]], ctx, e,
                       with ? ctx->content.ptr : NULL,
@@ -288,6 +318,9 @@ int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
     for (; began < st_analyzer_count; began++) {
         const st_analyzer_ops *an = st_analyzers[began];
         ctx.on[began] = !an->scanner || (an->scanner & opts->scanners);
+        ctx.limit[began] = an->limit ? an->limit(opts)
+                           : an->max_content ? an->max_content
+                                             : ctx.max_file;
         if (ctx.on[began] && an->begin &&
             (rc = an->begin(&ctx.state[began], &ctx)) < 0) {
             rc = analyzer_error(&ctx, err, an, rc);
@@ -348,8 +381,10 @@ st_scan_ctx *st_scan__test_ctx(void)
     ctx->opts = &defaults;
     ctx->max_file = DEFAULT_MAX_FILE;
     st_buf_init(&ctx->content, 0);
-    for (size_t i = 0; i < st_analyzer_count && i < 32; i++)
+    for (size_t i = 0; i < st_analyzer_count && i < 32; i++) {
         ctx->on[i] = true;
+        ctx->limit[i] = DEFAULT_MAX_FILE;
+    }
     ctx->r = st_result__new();
     ctx->walk = st_walk_new();
     if (!ctx->r || !ctx->walk) {
