@@ -22,7 +22,7 @@ typedef enum st_format {
     ST_FORMAT_JSON = 1,      /* strata's JSON schema (docs/formats/json.md) */
     ST_FORMAT_CYCLONEDX = 2, /* CycloneDX 1.5 JSON */
     ST_FORMAT_SPDX = 3,      /* SPDX 2.3 JSON */
-    ST_FORMAT_SARIF = 4      /* SARIF 2.1.0 (vulnerabilities) */
+    ST_FORMAT_SARIF = 4      /* SARIF 2.1.0 (vulnerabilities, findings) */
 } st_format;
 
 /* Severity bits for st_report_options.severities. */

@@ -29,19 +29,29 @@ static json_t *string_array(const char *const *v, size_t n)
     return a;
 }
 
-static json_t *layers_json(const st_image_info *img)
+/* A layer's created_by is the build step that made it: a build argument
+ * or an ENV value shows there, so the secrets found are hidden in it as
+ * in the findings. */
+static json_t *layers_json(const st_image_info *img, const st_result *r,
+                           const st_report_options *opts)
 {
     json_t *a = json_array();
 
     for (size_t i = 0; a && i < img->layer_count; i++) {
         const st_layer_info *l = &img->layers[i];
-        json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}",
-                              "index", (json_int_t)i,
-                              "digest", J(l->digest),
-                              "diff_id", J(l->diff_id),
-                              "media_type", J(l->media_type),
-                              "size", int_or_null(l->size),
-                              "created_by", J(l->created_by));
+        char *created_by = NULL;
+        json_t *o = NULL;
+
+        if (st_report__hide_secrets(&created_by, l->created_by, r, NULL,
+                                    opts) == 0)
+            o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}",
+                          "index", (json_int_t)i,
+                          "digest", J(l->digest),
+                          "diff_id", J(l->diff_id),
+                          "media_type", J(l->media_type),
+                          "size", int_or_null(l->size),
+                          "created_by", J(created_by));
+        st_free(created_by);
         if (json_array_append_new(a, o) < 0) {
             json_decref(a);
             return NULL;
@@ -50,9 +60,11 @@ static json_t *layers_json(const st_image_info *img)
     return a;
 }
 
-static json_t *artifact_json(const st_image_info *img)
+static json_t *artifact_json(const st_result *r,
+                             const st_report_options *opts)
 {
     static const st_image_info none;
+    const st_image_info *img = st_result_image(r);
 
     if (!img)
         img = &none;
@@ -70,7 +82,7 @@ static json_t *artifact_json(const st_image_info *img)
                      "created", J(img->created),
                      "repo_tags",
                      string_array(img->repo_tags, img->repo_tag_count),
-                     "layers", layers_json(img));
+                     "layers", layers_json(img, r, opts));
 }
 
 static json_t *os_json(const st_os_info *os)
@@ -216,6 +228,61 @@ static json_t *vulns_json(const st_result *r, const st_report_options *opts)
     return a;
 }
 
+/* Other tests rely on exactly these keys, in this order; append new ones
+ * at the end and document them. */
+static json_t *finding_json(const st_result *r, const st_finding *f,
+                            const st_report_options *opts)
+{
+    char red[32];
+    char *detail = NULL;
+    json_t *o = NULL;
+
+    if (st_report__hide_secrets(&detail, f->detail, r, f, opts) < 0)
+        return NULL;
+    o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:b,"
+                  " s:s, s:o, s:o, s:o, s:o}",
+                  "kind", st_report__kind_name(f->kind),
+                  "id", J(f->id),
+                  "category", J(f->category),
+                  "title", J(f->title),
+                  "severity", J(f->severity),
+                  "origin", st_report__origin_name(f->origin),
+                  "path", J(f->path),
+                  "layer_index", int_or_null(f->layer_index),
+                  "layer_diff_id", J(f->layer_diff_id),
+                  "visible", f->visible ? 1 : 0,
+                  "state", f->visible ? "visible" : "deleted",
+                  "line", f->line ? json_integer((json_int_t)f->line)
+                                  : json_null(),
+                  "match", J(st_report__finding_match(f, opts, red,
+                                                      sizeof(red))),
+                  "detail", J(detail),
+                  "suppressed_by", J(f->suppressed_by));
+    st_free(detail);
+    return o;
+}
+
+/* As for vulnerabilities: the severity filter applies, suppressed
+ * findings stay with suppressed_by set. */
+static json_t *findings_json(const st_result *r,
+                             const st_report_options *opts)
+{
+    size_t n = st_result_finding_count(r);
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < n; i++) {
+        const st_finding *f = st_result_finding(r, i);
+
+        if (!st_report__finding_listed(f, opts))
+            continue;
+        if (json_array_append_new(a, finding_json(r, f, opts)) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 static json_t *diagnostics_json(const st_result *r)
 {
     size_t n = st_result_diagnostic_count(r);
@@ -258,15 +325,16 @@ int st_report__json(FILE *f, const st_result *r,
     json_t *doc = NULL;
     int rc = 0;
 
-    doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+    doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                     "schema", SCHEMA,
                     "strata_version", st_version(),
-                    "artifact", artifact_json(st_result_image(r)),
+                    "artifact", artifact_json(r, opts),
                     "os", os_json(st_result_os(r)),
                     "packages", packages_json(r, opts->list_files != 0),
                     "vulnerabilities", vulns_json(r, opts),
                     "diagnostics", diagnostics_json(r),
-                    "stats", stats_json(st_result_stats(r)));
+                    "stats", stats_json(st_result_stats(r)),
+                    "findings", findings_json(r, opts));
     if (!doc) {
         rc = st_error_set(err, ST_ENOMEM, "report", "json: out of memory");
         goto done;

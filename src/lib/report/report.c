@@ -217,6 +217,137 @@ const char *st_report_redact(const char *secret, int show, char *buf,
     return buf;
 }
 
+bool st_report__finding_listed(const st_finding *f,
+                               const st_report_options *opts)
+{
+    return !opts->severities ||
+           (opts->severities & (1u << st_report__sev_rank(f->severity)));
+}
+
+const char *st_report__kind_name(st_finding_kind kind)
+{
+    switch (kind) {
+    case ST_FINDING_SECRET:
+        return "secret";
+    case ST_FINDING_MALWARE:
+        return "malware";
+    case ST_FINDING_HARDENING:
+        return "hardening";
+    }
+    return "finding";
+}
+
+const char *st_report__origin_name(st_finding_origin origin)
+{
+    switch (origin) {
+    case ST_ORIGIN_FILE:
+        break;
+    case ST_ORIGIN_ENV:
+        return "env";
+    case ST_ORIGIN_HISTORY:
+        return "history";
+    case ST_ORIGIN_LABEL:
+        return "label";
+    }
+    return "file";
+}
+
+int st_report__finding_where(st_buf *b, const st_finding *f)
+{
+    const char *path = f->path && *f->path ? f->path : "?";
+
+    switch (f->origin) {
+    case ST_ORIGIN_ENV:
+        return st_buf_printf(b, "ENV %s", path);
+    case ST_ORIGIN_LABEL:
+        return st_buf_printf(b, "label %s", path);
+    case ST_ORIGIN_HISTORY:
+        return st_buf_puts(b, path);
+    case ST_ORIGIN_FILE:
+        break;
+    }
+    if (f->line)
+        return st_buf_printf(b, "%s:%u", path, f->line);
+    return st_buf_puts(b, path);
+}
+
+const char *st_report__finding_match(const st_finding *f,
+                                     const st_report_options *opts,
+                                     char *buf, size_t n)
+{
+    if (!f->match)
+        return NULL;
+    if (f->kind != ST_FINDING_SECRET)
+        return f->match;
+    return st_report_redact(f->match, opts->show_secrets, buf, n);
+}
+
+/* Whether f's match is a secret long enough to look for in other text. */
+static bool hideable(const st_finding *f)
+{
+    return f->kind == ST_FINDING_SECRET && f->match && strlen(f->match) >= 4;
+}
+
+/* The longest secret that s starts with, or NULL. */
+static const char *secret_at(const char *s, const st_result *r,
+                             const st_finding *only)
+{
+    size_t n = only ? 1 : st_result_finding_count(r), best_len = 0;
+    const char *best = NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        const st_finding *f = only ? only : st_result_finding(r, i);
+        size_t len;
+
+        if (!hideable(f))
+            continue;
+        len = strlen(f->match);
+        if (len > best_len && !strncmp(s, f->match, len)) {
+            best = f->match;
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+int st_report__hide_secrets(char **out, const char *s, const st_result *r,
+                            const st_finding *f,
+                            const st_report_options *opts)
+{
+    st_buf b = ST_BUF_INIT(SIZE_MAX / 2);
+    size_t n = f ? 1 : st_result_finding_count(r);
+    bool any = false;
+    int rc = 0;
+
+    *out = NULL;
+    if (!s)
+        return 0;
+    for (size_t i = 0; !opts->show_secrets && !any && i < n; i++) {
+        const st_finding *g = f ? f : st_result_finding(r, i);
+
+        any = hideable(g) && strstr(s, g->match);
+    }
+    if (!any)
+        return (*out = st_strdup(s)) ? 0 : ST_ENOMEM;
+    while (*s) {
+        const char *secret = secret_at(s, r, f);
+        char red[32];
+
+        if (!secret) {
+            ST_CHECK(st_buf_putc(&b, *s++));
+            continue;
+        }
+        ST_CHECK(st_buf_puts(&b, st_report_redact(secret, 0, red,
+                                                  sizeof(red))));
+        s += strlen(secret);
+    }
+    if (!(*out = st_buf_detach(&b, NULL)))
+        rc = ST_ENOMEM;
+done:
+    st_buf_release(&b);
+    return rc;
+}
+
 char *st_report__vuln_url(const char *id)
 {
     st_buf b = ST_BUF_INIT(1 << 16);

@@ -53,6 +53,40 @@ bool st_report__matched(const st_result *r);
  * and ignore_unfixed apply, suppressed findings are kept (they say why). */
 bool st_report__listed(const st_vuln *v, const st_report_options *opts);
 
+/* The JSON writer's filter for findings other than vulnerabilities:
+ * severities apply, suppressed findings are kept (they say why). */
+bool st_report__finding_listed(const st_finding *f,
+                               const st_report_options *opts);
+
+/* A kind as a word: "secret", "malware", "hardening" ("finding" for a
+ * value strata does not know). */
+const char *st_report__kind_name(st_finding_kind kind);
+
+/* An origin as a word: "file", "env", "history", "label". */
+const char *st_report__origin_name(st_finding_origin origin);
+
+/* Where a finding is, for people, appended to b: "path:line" (a file),
+ * "ENV NAME", "history[3]", "label KEY". */
+int st_report__finding_where(st_buf *b, const st_finding *f);
+
+/* The match of a finding as reports print it, NULL when it has none: a
+ * secret's redacted (into buf, n ≥ 21 bytes) unless opts->show_secrets,
+ * anything else's as found. */
+const char *st_report__finding_match(const st_finding *f,
+                                     const st_report_options *opts,
+                                     char *buf, size_t n);
+
+/* s with every secret replaced by its redaction, unless
+ * opts->show_secrets: for text that may quote a secret (a layer's
+ * created_by, where a build argument shows; a finding's detail). With f,
+ * the secret is f's match (none when f is not a secret finding); without,
+ * the matches of every secret finding of r, filtered or not. Matches
+ * shorter than 4 bytes are left alone. *out is NULL when s is; caller
+ * frees with st_free. Returns 0 or ST_ENOMEM. */
+int st_report__hide_secrets(char **out, const char *s, const st_result *r,
+                            const st_finding *f,
+                            const st_report_options *opts);
+
 /* A URL that describes a vulnerability id: NVD for CVE-…, GitHub for
  * GHSA-…, the Debian tracker for DSA-/DLA-/TEMP-…, else osv.dev. Caller
  * frees with st_free; NULL when out of memory. */

@@ -1,7 +1,8 @@
 /* The "table" format: a summary for people, then (with list_packages) one
  * aligned row per package, then the vulnerabilities grouped by target (the
- * OS packages, then each file that declared language packages), then the
- * diagnostics. Text from the image or the vulnerability DB is cleaned of
+ * OS packages, then each file that declared language packages), then one
+ * section per kind of other finding (secrets, malware, hardening), then
+ * the diagnostics. Text from the image or the vulnerability DB is cleaned of
  * control characters before it reaches a terminal. */
 #include <string.h>
 
@@ -569,6 +570,282 @@ done:
     return rc;
 }
 
+/* ---- secrets, malware, hardening ------------------------------------ */
+
+#define WHERE_MAX 40 /* longer paths keep their end: "…/dir/file:3" */
+/* A secret shown whole (show_secrets) is not cut to the table's width,
+ * which would make it useless; only beyond this (a PEM block). */
+#define SECRET_SHOWN_MAX 256
+#define DELETED " (deleted in a later layer)"
+
+enum { FC_SEVERITY, FC_ID, FC_WHERE, FC_LAYER, FC_LAST, N_FCOLS };
+
+/* One section per kind, in the result's order of kinds. */
+static const struct kind_section {
+    st_finding_kind kind;
+    const char *heading;
+    const char *titles[N_FCOLS];
+} kind_sections[] = {
+    {ST_FINDING_SECRET, "Secrets",
+     {"SEVERITY", "RULE", "WHERE", "LAYER", "MATCH"}},
+    {ST_FINDING_MALWARE, "Malware",
+     {"SEVERITY", "RULE", "WHERE", "LAYER", "TITLE"}},
+    {ST_FINDING_HARDENING, "Hardening",
+     {"SEVERITY", "CHECK", "WHERE", "LAYER", "DETAIL"}},
+};
+#define N_KIND_SECTIONS (sizeof(kind_sections) / sizeof(kind_sections[0]))
+
+/* clean cut to at most w code points from its start, "…" first when cut:
+ * the end of a path says more than its beginning. */
+static int put_cut_left(st_buf *b, const char *clean, size_t w)
+{
+    size_t n = st_report__width(clean), skip;
+    const char *p = clean;
+
+    if (n <= w)
+        return st_buf_puts(b, clean);
+    if (w == 0)
+        return 0;
+    skip = n - (w - 1);
+    while (skip) {
+        p++;
+        if ((*p & 0xc0) != 0x80)
+            skip--;
+    }
+    if (st_buf_puts(b, "\xe2\x80\xa6") < 0)
+        return ST_ENOMEM;
+    return st_buf_puts(b, p);
+}
+
+/* The last column: the secret (redacted unless show_secrets), the
+ * malware's title and what matched, the hardening check's detail (else
+ * its title). */
+static int last_cell(st_buf *b, const st_result *r, const st_finding *f,
+                     const st_report_options *opts)
+{
+    char red[32];
+    const char *match = st_report__finding_match(f, opts, red, sizeof(red));
+    const char *title = f->title && *f->title ? f->title : NULL;
+    char *detail = NULL;
+    int rc = 0;
+
+    ST_CHECK(st_report__hide_secrets(&detail, f->detail, r, f, opts));
+    if (detail && !*detail) {
+        st_free(detail);
+        detail = NULL;
+    }
+    if (f->suppressed_by && opts->show_suppressed)
+        ST_CHECK(st_buf_puts(b, "(suppressed) "));
+    switch (f->kind) {
+    case ST_FINDING_SECRET:
+        ST_CHECK(st_buf_puts(b, match ? match : title ? title : "-"));
+        break;
+    case ST_FINDING_MALWARE:
+        ST_CHECK(st_buf_puts(b, title ? title : "-"));
+        if (match)
+            ST_CHECK(st_buf_printf(b, " (%s)", match));
+        break;
+    case ST_FINDING_HARDENING: /* the check's id says what it is */
+        ST_CHECK(st_buf_puts(b, detail ? detail : title ? title : "-"));
+        break;
+    }
+done:
+    st_free(detail);
+    return rc;
+}
+
+/* The text of one cell, cleaned for a terminal and, for WHERE, cut.
+ * Caller frees. */
+static char *fcell(const st_result *r, const st_finding *f, int col,
+                   const st_report_options *opts)
+{
+    st_buf b = ST_BUF_INIT(1 << 20), cut = ST_BUF_INIT(1 << 20);
+    char *c = NULL;
+    int rc = 0;
+
+    switch (col) {
+    case FC_SEVERITY:
+        ST_CHECK(st_buf_puts(&b, st_report__sev_name(
+                                     st_report__sev_rank(f->severity))));
+        break;
+    case FC_ID:
+        ST_CHECK(st_buf_puts(&b, f->id && *f->id ? f->id : "-"));
+        break;
+    case FC_WHERE:
+        ST_CHECK(st_report__finding_where(&b, f));
+        break;
+    case FC_LAYER:
+        if (f->layer_index >= 0)
+            ST_CHECK(st_buf_printf(&b, "%d", f->layer_index));
+        else
+            ST_CHECK(st_buf_putc(&b, '-'));
+        if (!f->visible)
+            ST_CHECK(st_buf_puts(&b, DELETED));
+        break;
+    case FC_LAST:
+        ST_CHECK(last_cell(&b, r, f, opts));
+        break;
+    }
+    if (!(c = st_report__clean(b.ptr, true)))
+        goto done;
+    if (col == FC_WHERE && st_report__width(c) > WHERE_MAX) {
+        ST_CHECK(put_cut_left(&cut, c, WHERE_MAX));
+        st_free(c);
+        c = st_buf_detach(&cut, NULL);
+    }
+done:
+    st_buf_release(&b);
+    st_buf_release(&cut);
+    if (rc < 0) {
+        st_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+/* One kind's rows (indices into the result), then its totals. */
+static int finding_rows(const out *o, const st_result *r,
+                        const struct kind_section *ks, const size_t *rows,
+                        size_t n, const st_report_options *opts)
+{
+    size_t width[N_FCOLS], used = 0, last_w, count[5] = {0}, deleted = 0;
+    char **cells = NULL;
+    st_buf line = ST_BUF_INIT(1 << 20);
+    int rc = 0;
+
+    if (n > SIZE_MAX / N_FCOLS / sizeof(*cells))
+        return ST_ENOMEM;
+    if (!(cells = st_calloc(n * N_FCOLS, sizeof(*cells))))
+        return ST_ENOMEM;
+    for (int c = 0; c < N_FCOLS; c++)
+        width[c] = strlen(ks->titles[c]);
+    for (size_t i = 0; i < n; i++) {
+        const st_finding *f = st_result_finding(r, rows[i]);
+
+        count[st_report__sev_rank(f->severity)]++;
+        deleted += !f->visible;
+        for (int c = 0; c < N_FCOLS; c++) {
+            char *s = fcell(r, f, c, opts);
+
+            if (!s) {
+                rc = ST_ENOMEM;
+                goto done;
+            }
+            cells[i * N_FCOLS + c] = s;
+            if (st_report__width(s) > width[c])
+                width[c] = st_report__width(s);
+        }
+    }
+    for (int c = 0; c < FC_LAST; c++)
+        used += width[c] + 2;
+    last_w = used + TITLE_MIN < TABLE_WIDTH ? TABLE_WIDTH - used : TITLE_MIN;
+    if (ks->kind == ST_FINDING_SECRET && opts->show_secrets)
+        last_w = SECRET_SHOWN_MAX;
+    if (width[FC_LAST] > last_w)
+        width[FC_LAST] = last_w;
+
+    style(o, BOLD);
+    for (int c = 0; c < N_FCOLS; c++) {
+        if (c + 1 < N_FCOLS)
+            fprintf(o->f, "%-*s  ", (int)width[c], ks->titles[c]);
+        else
+            fputs(ks->titles[c], o->f);
+    }
+    style(o, RESET);
+    fputc('\n', o->f);
+    for (size_t i = 0; i < n; i++) {
+        const st_finding *f = st_result_finding(r, rows[i]);
+
+        for (int c = 0; c < N_FCOLS; c++) {
+            const char *s = cells[i * N_FCOLS + c];
+
+            if (c == FC_LAST) {
+                st_buf_reset(&line);
+                ST_CHECK(put_cut(&line, s, width[c]));
+                fputs(line.ptr, o->f);
+                break;
+            }
+            if (c == FC_SEVERITY)
+                style(o, sev_sgr[st_report__sev_rank(f->severity)]);
+            else if (c == FC_LAYER)
+                style(o, f->visible ? DIM : BOLD);
+            fputs(s, o->f);
+            if (c == FC_SEVERITY || c == FC_LAYER)
+                style(o, RESET);
+            fprintf(o->f, "%*s", (int)(width[c] - st_report__width(s) + 2),
+                    "");
+        }
+        fputc('\n', o->f);
+    }
+    totals_line(o, count);
+    if (deleted && ks->kind == ST_FINDING_SECRET)
+        fprintf(o->f, "%zu in files deleted in a later layer: still in the "
+                      "image, readable by anyone who can pull it.\n",
+                deleted);
+done:
+    for (size_t i = 0; cells && i < n * N_FCOLS; i++)
+        st_free(cells[i]);
+    st_free(cells);
+    st_buf_release(&line);
+    return rc;
+}
+
+/* A section for each kind the result has findings of, even when the
+ * filters hide them all (then it says so). */
+static int findings(const out *o, const st_result *r,
+                    const st_report_options *opts)
+{
+    size_t n = st_result_finding_count(r);
+    size_t *rows = NULL;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (!(rows = st_calloc(n, sizeof(*rows))))
+        return ST_ENOMEM;
+    for (size_t k = 0; k < N_KIND_SECTIONS; k++) {
+        const struct kind_section *ks = &kind_sections[k];
+        size_t nrows = 0, present = 0, suppressed = 0, filtered = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            const st_finding *f = st_result_finding(r, i);
+
+            if (f->kind != ks->kind)
+                continue;
+            present++;
+            if (st_report_shows_finding(f, opts))
+                rows[nrows++] = i;
+            else if (st_report__finding_listed(f, opts))
+                suppressed++;
+            else
+                filtered++;
+        }
+        if (!present)
+            continue;
+        fputc('\n', o->f);
+        style(o, BOLD);
+        fputs(ks->heading, o->f);
+        style(o, RESET);
+        fputc('\n', o->f);
+        if (nrows)
+            ST_CHECK(finding_rows(o, r, ks, rows, nrows, opts));
+        else
+            fputs("None shown.\n", o->f);
+        if (suppressed || filtered) {
+            fprintf(o->f, "%zu not shown: ", suppressed + filtered);
+            if (suppressed)
+                fprintf(o->f, "%zu suppressed%s", suppressed,
+                        filtered ? ", " : "");
+            if (filtered)
+                fprintf(o->f, "%zu filtered out (severity)", filtered);
+            fputc('\n', o->f);
+        }
+    }
+done:
+    st_free(rows);
+    return rc;
+}
+
 static int diagnostics(const out *o, const st_result *r)
 {
     size_t n = st_result_diagnostic_count(r);
@@ -608,6 +885,7 @@ int st_report__table(FILE *f, const st_result *r,
     if (opts->list_packages)
         ST_CHECK(packages(&o, r));
     ST_CHECK(vulnerabilities(&o, r, opts));
+    ST_CHECK(findings(&o, r, opts));
     ST_CHECK(diagnostics(&o, r));
 done:
     if (rc < 0)

@@ -298,7 +298,8 @@ static void test_report__json_shape(void **state)
 {
     static const char *const top[] = {"schema", "strata_version", "artifact",
                                       "os", "packages", "vulnerabilities",
-                                      "diagnostics", "stats", NULL};
+                                      "diagnostics", "stats", "findings",
+                                      NULL};
     static const char *const pkg[] = {
         "type", "name", "version", "epoch", "release", "arch",
         "source_name", "source_version", "source_rpm", "license",
@@ -320,6 +321,8 @@ static void test_report__json_shape(void **state)
     /* no findings: an empty array, never a missing key */
     assert_true(json_is_array(json_object_get(j, "vulnerabilities")));
     assert_int_equal(json_array_size(json_object_get(j, "vulnerabilities")), 0);
+    assert_true(json_is_array(json_object_get(j, "findings")));
+    assert_int_equal(json_array_size(json_object_get(j, "findings")), 0);
     assert_string_equal(json_string_value(json_object_get(j, "strata_version")),
                         st_version());
 
