@@ -42,6 +42,12 @@ typedef struct st_scan_ctx st_scan_ctx;
  * ST_SNIFF_BYTES hold a NUL byte (unless the options' secret_binaries)
  * and files above the analyzer's limit, both without a diagnostic. */
 #define ST_AN_TEXT 0x10u
+/* With ST_AN_CONTENT: `file` sees every wanted entry, with data NULL and
+ * len 0 when it does not get the content: `sniff` said no, the entry is
+ * not a file, or the content is over the limit or unreadable (no
+ * diagnostic then). For checks of every entry's attributes that read the
+ * content of a few. */
+#define ST_AN_EVERY 0x20u
 #define ST_SNIFF_BYTES 65536
 
 typedef struct st_analyzer_ops {
@@ -52,8 +58,9 @@ typedef struct st_analyzer_ops {
     /* Called for every entry (cheap: no allocation, no I/O). */
     bool (*wants)(const st_entry *e);
     int (*begin)(void **state, st_scan_ctx *ctx);
-    /* data/len: the whole content when ST_AN_CONTENT, else NULL/0. Both
-     * are valid only during the call. */
+    /* data/len: the whole content when ST_AN_CONTENT (NULL/0 for an entry
+     * that is not a file or hard link), else NULL/0. Both are valid only
+     * during the call. */
     int (*file)(void *state, st_scan_ctx *ctx, const st_entry *e,
                 const char *data, size_t len);
     int (*end)(void *state, st_scan_ctx *ctx);

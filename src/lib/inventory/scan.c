@@ -155,22 +155,54 @@ static bool looks_text(const char *p, size_t n)
 }
 
 /* Keeps the analyzers of want[] that still want the file after a look at
- * its first bytes (sniff, text only). Returns how many are left. */
+ * its first bytes (sniff, text only). One with ST_AN_EVERY that says no
+ * stays, without the content (got[] false). Returns how many are left. */
 static size_t after_head(st_scan_ctx *ctx, const st_entry *e, size_t *want,
-                         size_t nwant, const char *head, size_t len)
+                         bool *got, size_t nwant, const char *head,
+                         size_t len)
 {
     size_t keep = 0;
     bool text = ctx->opts->secret_binaries || looks_text(head, len);
 
     for (size_t k = 0; k < nwant; k++) {
         const st_analyzer_ops *an = st_analyzers[want[k]];
-        if ((an->flags & ST_AN_TEXT) && !text)
+        bool yes = got[k];
+        if (yes && (an->flags & ST_AN_TEXT) && !text)
+            yes = false;
+        if (yes && (an->flags & ST_AN_SNIFF) && !an->sniff(e, head, len))
+            yes = false;
+        if (got[k] && !yes && !(an->flags & ST_AN_EVERY))
             continue;
-        if ((an->flags & ST_AN_SNIFF) && !an->sniff(e, head, len))
-            continue;
+        got[keep] = yes;
         want[keep++] = want[k];
     }
     return keep;
+}
+
+/* After a failed read: the analyzers with ST_AN_EVERY go on without the
+ * content, the other readers are dropped. Returns how many are left;
+ * *dropped says whether a reader was. */
+static size_t without_content(size_t *want, bool *got, size_t nwant,
+                              bool *dropped)
+{
+    size_t keep = 0;
+    for (size_t k = 0; k < nwant; k++) {
+        if (got[k] && !(st_analyzers[want[k]]->flags & ST_AN_EVERY)) {
+            *dropped = true;
+            continue;
+        }
+        got[keep] = false;
+        want[keep++] = want[k];
+    }
+    return keep;
+}
+
+static bool any(const bool *got, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (got[k])
+            return true;
+    return false;
 }
 
 static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
@@ -178,7 +210,11 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
     st_scan_ctx *ctx = payload;
     st_entry local = *entry, *e = &local;
     size_t want[32], nwant = 0, k;
-    bool content = false, head_first = true, quiet = true;
+    bool got[32], content = false, head_first = true, quiet = true;
+    bool dropped = false;
+    /* only files have content (a hard link may bring its target's) */
+    bool has_content = e->type == ST_ENTRY_FILE ||
+                       e->type == ST_ENTRY_HARDLINK;
     uint64_t max = 0;
     int rc;
 
@@ -195,13 +231,14 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
             continue;
         if ((an->flags & ST_AN_TEXT) && e->attrs && e->size > ctx->limit[i])
             continue; /* too large for a text-only analyzer: quietly */
+        got[nwant] = has_content && (an->flags & ST_AN_CONTENT);
         want[nwant++] = i;
-        if (an->flags & ST_AN_CONTENT) {
+        if (got[nwant - 1]) {
             content = true;
             max = ctx->limit[i] > max ? ctx->limit[i] : max;
             if (!(an->flags & (ST_AN_SNIFF | ST_AN_TEXT)))
                 head_first = false;
-            if (!(an->flags & ST_AN_TEXT))
+            if (!(an->flags & (ST_AN_TEXT | ST_AN_EVERY)))
                 quiet = false;
         }
     }
@@ -214,37 +251,42 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
         if (rc == ST_ENOMEM)
             return rc;
         if (rc == 0)
-            nwant = after_head(ctx, e, want, nwant, ctx->content.ptr,
+            nwant = after_head(ctx, e, want, got, nwant, ctx->content.ptr,
                                ctx->content.len);
         if (!nwant)
             return 0;
-        if (rc == 0)
+        content = any(got, nwant);
+        if (rc == 0 && content)
             rc = st_walk_read_rest(c, &ctx->content, max);
     } else if (content) {
         rc = st_walk_read_content(c, &ctx->content, max);
         if (rc == 0)
-            nwant = after_head(ctx, e, want, nwant, ctx->content.ptr,
+            nwant = after_head(ctx, e, want, got, nwant, ctx->content.ptr,
                                ctx->content.len);
+        content = any(got, nwant);
     } else {
         rc = 0;
     }
     if (rc == ST_ENOMEM)
         return rc;
     if (rc < 0) {
-        if (rc == ST_ELIMIT && quiet)
-            return 0;
-        add_diag(ctx, ST_DIAG_WARNING, "walk", e->path, e->layer,
-                 rc == ST_ELIMIT ? "file too large to analyze: skipped"
-                                 : "file content unreadable: skipped");
-        return 0;
+        nwant = without_content(want, got, nwant, &dropped);
+        content = false;
+        if (dropped && !(rc == ST_ELIMIT && quiet))
+            add_diag(ctx, ST_DIAG_WARNING, "walk", e->path, e->layer,
+                     rc == ST_ELIMIT ? "file too large to analyze: skipped"
+                                     : "file content unreadable: skipped");
     }
-    if (content && nwant)
+    if (content)
         ctx->r->stats.files_read++;
     for (k = 0; k < nwant; k++) {
         const st_analyzer_ops *an = st_analyzers[want[k]];
-        bool with = an->flags & ST_AN_CONTENT;
-        if (with && ctx->content.len > ctx->limit[want[k]])
-            continue;
+        bool with = got[k];
+        if (with && ctx->content.len > ctx->limit[want[k]]) {
+            if (!(an->flags & ST_AN_EVERY))
+                continue;
+            with = false;
+        }
         rc = an->file(ctx->state[want[k]], ctx, e,
                       with ? ctx->content.ptr : NULL,
                       with ? ctx->content.len : 0);
