@@ -139,4 +139,12 @@ bool st_str_endswith(const char *s, const char *suffix);
  * ST_ELIMIT. */
 int st_read_file(st_buf *b, const char *path, size_t max, st_error **err);
 
+/* A file compiled into the library (cmake/embed.cmake): rules and checks
+ * that are data. Tables of them end with {NULL, NULL, 0}. */
+typedef struct st_embedded_file {
+    const char *name; /* its path in the source tree: "rules/yara/x.yar" */
+    const char *data; /* NUL-terminated */
+    size_t len;
+} st_embedded_file;
+
 #endif
