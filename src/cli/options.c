@@ -46,8 +46,9 @@ static const struct option all[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Adds a comma-separated list of globs to a NULL-terminated array. */
-static int add_list(const char ***arr, size_t *n, char *list)
+/* Adds a comma-separated list (of globs on image paths, or of host files)
+ * to a NULL-terminated array. */
+static int add_list(const char ***arr, size_t *n, char *list, bool globs)
 {
     char *save = NULL;
     for (char *t = strtok_r(list, ",", &save); t;
@@ -56,8 +57,8 @@ static int add_list(const char ***arr, size_t *n, char *list)
         if (!p)
             return -1;
         *arr = p;
-        while (*t == '/')
-            t++; /* paths are matched without their leading "/" */
+        while (globs && *t == '/')
+            t++; /* paths in an image are matched without their "/" */
         p[(*n)++] = t;
         p[*n] = NULL;
     }
@@ -156,11 +157,11 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
             a->single_thread = true;
             break;
         case OPT_SKIPDIR:
-            if (add_list(&a->skip_dirs, &a->skip_dir_count, optarg) < 0)
+            if (add_list(&a->skip_dirs, &a->skip_dir_count, optarg, true) < 0)
                 return cli_fail("out of memory");
             break;
         case OPT_SKIPFILE:
-            if (add_list(&a->skip_files, &a->skip_file_count, optarg) < 0)
+            if (add_list(&a->skip_files, &a->skip_file_count, optarg, true) < 0)
                 return cli_fail("out of memory");
             break;
         case OPT_DEV:
@@ -193,7 +194,7 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
             a->db_required = true;
             break;
         case OPT_VEX:
-            if (add_list(&a->vex, &a->vex_count, optarg) < 0)
+            if (add_list(&a->vex, &a->vex_count, optarg, false) < 0)
                 return cli_fail("out of memory");
             a->db_required = true;
             break;
@@ -222,7 +223,7 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
             a->show_secrets = true;
             break;
         case OPT_YARA:
-            if (add_list(&a->yara_rules, &a->yara_rule_count, optarg) < 0)
+            if (add_list(&a->yara_rules, &a->yara_rule_count, optarg, false) < 0)
                 return cli_fail("out of memory");
             break;
         case OPT_CLAMAV:

@@ -39,7 +39,7 @@ typedef struct st_scan_ctx st_scan_ctx;
  * otherwise, and is asked again once the attributes are read. */
 #define ST_AN_ATTRS 0x8u
 /* With ST_AN_CONTENT: text only. The scan skips files whose first
- * ST_SNIFF_BYTES hold a NUL byte (unless the options' secret_binaries)
+ * 8 KiB hold a NUL byte (unless the options' secret_binaries)
  * and files above the analyzer's limit, both without a diagnostic. */
 #define ST_AN_TEXT 0x10u
 /* With ST_AN_CONTENT: `file` sees every wanted entry, with data NULL and
@@ -64,6 +64,7 @@ typedef struct st_analyzer_ops {
     int (*file)(void *state, st_scan_ctx *ctx, const st_entry *e,
                 const char *data, size_t len);
     int (*end)(void *state, st_scan_ctx *ctx);
+    /* Also called when `begin` failed, with what it stored (maybe NULL). */
     void (*release)(void *state);
     bool (*sniff)(const st_entry *e, const char *head, size_t len);
     /* 0: always runs (the inventory); else the ST_SCANNER_* bit that

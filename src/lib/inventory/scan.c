@@ -148,10 +148,12 @@ static int skip(st_scan_ctx *ctx, const st_entry *e)
     return 0;
 }
 
-/* Whether a head of content looks like text: no NUL byte. */
+/* Whether content looks like text: no NUL byte in its first 8 KiB (as
+ * git decides). Binaries have one within a few hundred bytes. */
+#define TEXT_SNIFF 8192u
 static bool looks_text(const char *p, size_t n)
 {
-    return !memchr(p, 0, n < ST_SNIFF_BYTES ? n : ST_SNIFF_BYTES);
+    return !memchr(p, 0, n < TEXT_SNIFF ? n : TEXT_SNIFF);
 }
 
 /* Keeps the analyzers of want[] that still want the file after a look at
@@ -211,6 +213,7 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
     st_entry local = *entry, *e = &local;
     size_t want[32], nwant = 0, k;
     bool got[32], content = false, head_first = true, quiet = true;
+    size_t head = TEXT_SNIFF; /* what the head-first readers look at */
     bool dropped = false;
     /* only files have content (a hard link may bring its target's) */
     bool has_content = e->type == ST_ENTRY_FILE ||
@@ -238,6 +241,8 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
             max = ctx->limit[i] > max ? ctx->limit[i] : max;
             if (!(an->flags & (ST_AN_SNIFF | ST_AN_TEXT)))
                 head_first = false;
+            if (an->flags & ST_AN_SNIFF)
+                head = ST_SNIFF_BYTES;
             if (!(an->flags & (ST_AN_TEXT | ST_AN_EVERY)))
                 quiet = false;
         }
@@ -247,7 +252,7 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
     if (content && head_first) {
         /* Every reader wants a look first: read the head, ask them, and
          * read the rest only for those that still want it. */
-        rc = st_walk_read_head(c, &ctx->content, ST_SNIFF_BYTES);
+        rc = st_walk_read_head(c, &ctx->content, head);
         if (rc == ST_ENOMEM)
             return rc;
         if (rc == 0)
@@ -283,6 +288,10 @@ static int on_entry(void *payload, const st_entry *entry, st_walk_content *c)
         const st_analyzer_ops *an = st_analyzers[want[k]];
         bool with = got[k];
         if (with && ctx->content.len > ctx->limit[want[k]]) {
+            /* read for another analyzer, too large for this one */
+            if (!(an->flags & (ST_AN_TEXT | ST_AN_EVERY)))
+                add_diag(ctx, ST_DIAG_WARNING, an->name, e->path, e->layer,
+                         "file too large to analyze: skipped");
             if (!(an->flags & ST_AN_EVERY))
                 continue;
             with = false;
@@ -366,6 +375,8 @@ int st_scan_image(st_result **out, st_image *img, const st_scan_options *opts,
         if (ctx.on[began] && an->begin &&
             (rc = an->begin(&ctx.state[began], &ctx)) < 0) {
             rc = analyzer_error(&ctx, err, an, rc);
+            if (an->release) /* begin may have made part of its state */
+                an->release(ctx.state[began]);
             goto done;
         }
     }
