@@ -5,6 +5,7 @@
 #include "common.h"
 #include "cvss.h"
 #include "filter.h"
+#include "host.h"
 #include "image.h"
 #include "report.h"
 #include "scan.h"
