@@ -50,7 +50,19 @@ typedef enum st_host_format {
     ST_HOST_FORMAT_JUNIT = 3  /* one testcase per check */
 } st_host_format;
 
-#define ST_HOST_OPTIONS_VERSION 1
+#define ST_HOST_OPTIONS_VERSION 2
+/* A known vulnerability of a package on the host, matched by the caller
+ * (the CLI scans the root's package databases and binaries and matches
+ * them against the vulnerability DB). */
+typedef struct st_host_vuln {
+    const char *package;  /* "runc", "github.com/opencontainers/runc" */
+    const char *version;
+    const char *found_in; /* the file that declared it, or NULL */
+    const char *id;       /* CVE-…, GHSA-…, GO-… */
+    const char *severity; /* CRITICAL HIGH MEDIUM LOW UNKNOWN */
+    const char *fixed_version; /* NULL when none */
+} st_host_vuln;
+
 typedef struct st_host_options {
     unsigned version;
     /* A mounted root filesystem to audit offline; NULL audits the live
@@ -61,8 +73,15 @@ typedef struct st_host_options {
     bool probe_network;
     /* Connect and read timeout of the network probe; 0 means 500 ms. */
     unsigned probe_timeout_ms;
+    /* ---- version 2 ---- */
+    /* 1: the host's packages were matched against the vulnerability DB and
+     * `vulns` (borrowed for the audit's life) lists what was found; 0: no
+     * DB, the version check says so. */
+    int vulns_matched;
+    const st_host_vuln *vulns;
+    size_t vuln_count;
 } st_host_options;
-#define ST_HOST_OPTIONS_INIT {ST_HOST_OPTIONS_VERSION, NULL, false, 0}
+#define ST_HOST_OPTIONS_INIT {ST_HOST_OPTIONS_VERSION, NULL, false, 0, 0, NULL, 0}
 
 /* One check and, after st_host_audit_run, its outcome. Strings are
  * borrowed from the audit. `cis` is NULL when the check maps to no

@@ -37,6 +37,10 @@ static void help(FILE *f)
 "      --severity LEVEL     with --exit-code: count failures at LEVEL or\n"
 "                           above (LOW, MEDIUM, HIGH, CRITICAL; default LOW)\n"
 "      --exit-code N        exit N when such a failure remains\n"
+"      --db DIR             the vulnerability DB the container stack's\n"
+"                           packages and binaries are matched against\n"
+"                           (default: $STRATA_DB, else ~/.cache/strata;\n"
+"                           without one that check is skipped)\n"
 "  -h, --help               this help\n"
 "\n"
 "examples:\n"
@@ -86,6 +90,84 @@ static bool parse_int(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+/* The host's package databases and the container stack's binaries,
+ * scanned as a root directory (not its data: the places below hold
+ * images, volumes and user files, not the host's software). */
+static const char *const not_software[] = {
+    "home", "root", "tmp", "srv", "mnt", "media", "boot", "run", "dev",
+    "var/lib/docker", "var/lib/containerd", "var/lib/kubelet",
+    "var/lib/containers", "var/cache", "var/log", "var/tmp", "var/spool",
+    "var/www", "var/lib/apt", "usr/share", "usr/include", "usr/src",
+    "snap", "opt/containerd", "nix",
+};
+
+/* Matches the root's packages against the vulnerability DB into ho.
+ * No DB: ho->vulns_matched stays 0 (the check says so), unless --db was
+ * given, which makes a missing DB an error. */
+static int match_host(st_host_options *ho, const char *db_dir,
+                      st_result **res_out, st_host_vuln **vulns_out)
+{
+    char *dir = db_dir ? strdup(db_dir) : st_vulndb_default_dir();
+    st_scan_options so = ST_SCAN_OPTIONS_INIT;
+    st_image *img = NULL;
+    st_vulndb *db = NULL;
+    st_result *res = NULL;
+    st_error *err = NULL;
+    st_host_vuln *v = NULL;
+    char *ref = NULL;
+    size_t n;
+    int rc = EXIT_OK;
+
+    if (!dir)
+        return cli_fail("out of memory");
+    if (st_vulndb_open(&db, dir, &err) < 0) {
+        if (st_error_code(err) == ST_ENOTFOUND && !db_dir) {
+            st_error_free(err);
+            free(dir);
+            return EXIT_OK;
+        }
+        free(dir);
+        return cli_fail_err(err, NULL);
+    }
+    so.skip_dirs = not_software;
+    so.skip_dir_count = sizeof(not_software) / sizeof(not_software[0]);
+    if (asprintf(&ref, "dir:%s", ho->root ? ho->root : "/") < 0) {
+        ref = NULL;
+        rc = cli_fail("out of memory");
+    } else if (st_image_open(&img, ref, NULL, &err) < 0 ||
+               st_scan_image(&res, img, &so, &err) < 0 ||
+               st_vulndb_match(db, res, &err) < 0) {
+        rc = cli_fail_err(err, "host packages");
+    } else if (!(v = calloc(st_result_vuln_count(res) + 1, sizeof(*v)))) {
+        rc = cli_fail("out of memory");
+    } else {
+        n = st_result_vuln_count(res);
+        for (size_t i = 0; i < n; i++) {
+            const st_vuln *x = st_result_vuln(res, i);
+            v[i].package = x->package ? x->package->name : NULL;
+            v[i].version = x->installed_version;
+            v[i].found_in = x->package ? x->package->found_in : NULL;
+            v[i].id = x->id;
+            v[i].severity = x->severity;
+            v[i].fixed_version = x->fixed_version;
+        }
+        ho->vulns = v;
+        ho->vuln_count = n;
+        ho->vulns_matched = 1;
+        *res_out = res;
+        *vulns_out = v;
+        res = NULL;
+        v = NULL;
+    }
+    free(v);
+    free(ref);
+    st_result_free(res);
+    st_image_free(img);
+    st_vulndb_close(db);
+    free(dir);
+    return rc;
+}
+
 int cmd_host(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -97,6 +179,7 @@ int cmd_host(int argc, char **argv)
         {"list-checks", no_argument, NULL, 'l'},
         {"severity", required_argument, NULL, 's'},
         {"exit-code", required_argument, NULL, 'e'},
+        {"db", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -105,7 +188,9 @@ int cmd_host(int argc, char **argv)
     st_host_severity min = ST_HOST_LOW;
     st_host_audit *audit = NULL;
     st_error *err = NULL;
-    const char *output = NULL;
+    st_result *res = NULL;
+    st_host_vuln *vulns = NULL;
+    const char *output = NULL, *db_dir = NULL;
     char *tmp = NULL;
     FILE *out = stdout;
     bool list = false;
@@ -130,6 +215,7 @@ int cmd_host(int argc, char **argv)
                                 "sarif or junit", optarg);
             break;
         case 'o': output = optarg; break;
+        case 'd': db_dir = optarg; break;
         case 'l': list = true; break;
         case 's':
             if (st_host_severity_parse(&min, optarg) < 0)
@@ -162,8 +248,12 @@ int cmd_host(int argc, char **argv)
         if (!S_ISDIR(st.st_mode))
             return cli_fail("%s: not a directory", ho.root);
     }
-    if (st_host_audit_new(&audit, &ho, &err) < 0)
-        return cli_fail_err(err, "host");
+    if (!list && (rc = match_host(&ho, db_dir, &res, &vulns)) != EXIT_OK)
+        goto done;
+    if (st_host_audit_new(&audit, &ho, &err) < 0) {
+        rc = cli_fail_err(err, "host");
+        goto done;
+    }
     if (output && !(out = open_output(output, &tmp))) {
         rc = cli_fail("%s: %s", output, strerror(errno));
         goto done;
@@ -196,5 +286,7 @@ int cmd_host(int argc, char **argv)
 done:
     free(tmp);
     st_host_audit_free(audit);
+    free(vulns);
+    st_result_free(res);
     return rc;
 }

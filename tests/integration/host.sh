@@ -12,6 +12,9 @@ command -v jq >/dev/null || fail "jq not found"
 "$ST_SRC/tests/fixtures/host/make-hosts.sh" "$ST_TMP/fx" >/dev/null
 fx=$ST_TMP/fx
 golden=$ST_SRC/tests/integration/golden
+# no vulnerability DB unless a test gives one (a developer's default DB
+# would change the packages-vulnerabilities outcome)
+export STRATA_DB=$ST_TMP/no-db
 
 # ---- every check's outcome, both roots ----------------------------------------
 for r in hardened careless; do
@@ -26,6 +29,42 @@ for r in hardened careless; do
   done
 done
 pass "hardened and careless roots match their golden outcomes"
+
+# ---- the container stack against real Debian advisories ----------------------
+# careless (Debian 11) has runc 1.0.0~rc93+ds1-5, which DSA-5615-1 and the
+# other runc advisories fix later; hardened (Debian 12) has runc
+# 1.1.5+ds1-1+deb12u1, the bookworm fix of DSA-5615-1 (CVE-2024-21626).
+osv=$ST_SRC/../shared/data/osv
+[[ -d $osv/Debian ]] || osv=$ST_SRC/tests/data/osv
+"$STRATA" db update -q --from "$osv" --db "$ST_TMP/db" >/dev/null ||
+  fail "db update --from $osv failed"
+vulns() { # ROOT -> "status<TAB>evidence"
+  expect_exit 0 "$STRATA" host --root "$1" --db "$ST_TMP/db" --format json
+  jq -r '.checks[] | select(.id == "packages-vulnerabilities") | "\(.status)\t\(.evidence)"' "$ST_TMP/out"
+}
+got=$(vulns "$fx/careless")
+[[ $got == FAIL* ]] || fail "careless: packages-vulnerabilities: $got, want FAIL"
+# the oracle: every Debian:11 runc advisory whose fix is above the
+# installed version, decided by dpkg --compare-versions
+want=$(unzip -p "$osv/Debian/all.zip" '*.json' 2>/dev/null | jq -r --slurp '
+  .[] | .id as $id | .affected[]? | select(.package.name == "runc" and
+  .package.ecosystem == "Debian:11") | .ranges[]?.events[]? | .fixed // empty |
+  "\($id) \(.)"' | sort -u | while read -r id fixed; do
+    dpkg --compare-versions 1.0.0~rc93+ds1-5 lt "$fixed" && echo "$id"
+  done | sort -u)
+[[ -n $want ]] || fail "no Debian:11 runc advisory in $osv"
+for id in $want; do
+  # the evidence names the CVE (or the DSA when it has none)
+  cves=$(unzip -p "$osv/Debian/all.zip" "$id.json" | jq -r '[.aliases[]?, .related[]?] | join(" ")')
+  hit=0
+  for x in $id $cves; do [[ $got == *"$x"* ]] && hit=1; done
+  [[ $got == *"and "*" more"* ]] && hit=1 # listed beyond the first 8
+  ((hit)) || fail "careless: $id (${cves:-no CVE}) missing from: $got"
+done
+got=$(vulns "$fx/hardened")
+[[ $got == PASS* ]] || fail "hardened: packages-vulnerabilities: $got, want PASS"
+expect_exit 2 "$STRATA" host --root "$fx/hardened" --db "$ST_TMP/no-such-db"
+pass "container-stack packages matched against real advisories (oracle: dpkg --compare-versions)"
 
 # ---- evidence says what was found, where ------------------------------------
 ev() { jq -r --arg id "$2" '.checks[] | select(.id == $id) | .evidence' "$ST_TMP/$1.json"; }

@@ -1,5 +1,6 @@
 /* The public face of `strata host`: load the built-in checks, run each
  * check's probe against the root, keep outcomes for the writers. */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,7 +36,10 @@ int st_host_audit_new(st_host_audit **out, const st_host_options *opts,
         rc = st_error_set(err, ST_ENOMEM, "host", "out of memory");
         goto done;
     }
-    a->opts = *opts;
+    /* a version-1 caller's struct ends before the version-2 fields */
+    memcpy(&a->opts, opts, opts->version == 1
+                               ? offsetof(st_host_options, vulns_matched)
+                               : sizeof(*opts));
     a->ctx.root.fd = -1;
     a->ctx.arena = a->arena;
     a->ctx.opts = &a->opts;

@@ -636,6 +636,64 @@ int st_host__p_package_versions(st_host__ctx *ctx, const st_host__check *c,
     return 0;
 }
 
+/* Whether a list argument (one string or a sequence) holds s. */
+static bool in_list(const st_host__ynode *l, const char *s)
+{
+    if (!l || !s)
+        return false;
+    if (l->type != ST_HOST__Y_SEQ)
+        return l->s && !strcmp(l->s, s);
+    for (size_t i = 0; i < l->n; i++)
+        if (l->kids[i]->s && !strcmp(l->kids[i]->s, s))
+            return true;
+    return false;
+}
+
+/* Known vulnerabilities of the container stack: packages by name (dpkg
+ * names, Go module paths) and everything found in its binaries (their Go
+ * standard library too), as the caller matched them. */
+int st_host__p_package_vulns(st_host__ctx *ctx, const st_host__check *c,
+                             st_host__out *out)
+{
+    const st_host_options *o = ctx->opts;
+    const st_host__ynode *pk = st_host__argn(c, "package");
+    const st_host__ynode *bin = st_host__argn(c, "binary");
+    size_t hits = 0;
+
+    if (!o->vulns_matched) {
+        st_host__set(out, ST_HOST_SKIP, "no vulnerability DB: run 'strata "
+                     "db update' (or give --db DIR)");
+        return 0;
+    }
+    st_buf_reset(&out->evidence);
+    for (size_t i = 0; i < o->vuln_count; i++) {
+        const st_host_vuln *v = &o->vulns[i];
+        const char *base = v->found_in ? strrchr(v->found_in, '/') : NULL;
+        base = base ? base + 1 : v->found_in;
+        bool by_binary = in_list(bin, base);
+        if (!by_binary && !in_list(pk, v->package))
+            continue;
+        if (!by_binary)
+            base = NULL; /* a package database: its path says nothing */
+        if (hits++ < 8)
+            st_host__add(out, "%s %s%s%s: %s (%s, %s%s)", v->package,
+                         v->version ? v->version : "?",
+                         base ? " in " : "", base ? base : "", v->id,
+                         v->severity ? v->severity : "UNKNOWN",
+                         v->fixed_version ? "fixed in " : "no fix yet",
+                         v->fixed_version ? v->fixed_version : "");
+    }
+    if (hits > 8)
+        st_host__add(out, "and %zu more",
+                     hits - 8);
+    if (hits)
+        out->status = ST_HOST_FAIL;
+    else
+        st_host__set(out, ST_HOST_PASS, "no known vulnerability in the "
+                     "container stack's packages and binaries");
+    return 0;
+}
+
 /* Which apt list (its file name starts with the repository's host) holds
  * this package at this version? Streams the lists line by line. */
 static const char *apt_origin(st_host__ctx *ctx, const char *pkg,
