@@ -31,6 +31,7 @@ typedef void (*st_progress_fn)(const st_progress *p, void *payload);
 #define ST_SCANNER_SECRET 0x1u    /* secrets in files, env, history, labels */
 #define ST_SCANNER_MALWARE 0x2u   /* YARA rules (and ClamAV when asked) */
 #define ST_SCANNER_HARDENING 0x4u /* setuid, permissions, accounts, ELF */
+#define ST_SCANNER_CONFIG 0x8u    /* the image config: user, ports, … */
 
 #define ST_SCAN_OPTIONS_VERSION 2
 typedef struct st_scan_options {
@@ -185,7 +186,8 @@ typedef struct st_vuln {
 typedef enum st_finding_kind {
     ST_FINDING_SECRET = 1,
     ST_FINDING_MALWARE = 2,
-    ST_FINDING_HARDENING = 3
+    ST_FINDING_HARDENING = 3,
+    ST_FINDING_CONFIG = 4 /* Dockerfile, Kubernetes, compose, image config */
 } st_finding_kind;
 
 /* Where a finding was made. */
@@ -219,6 +221,15 @@ typedef struct st_finding {
                               what matched; else NULL */
     const char *detail;    /* more: why, what to do, which engine */
     const char *suppressed_by;
+    /* ---- configuration findings (and any other that has them) ---- */
+    unsigned column;       /* 1-based, 0 when none */
+    const char *object;    /* "Deployment/prod/web/container nginx",
+                              "stage build", "service db", or NULL */
+    const char *remediation;
+    size_t tag_count;      /* equivalent ids of other tools and levels:
+                              "hadolint:DL3007", "checkov:CKV_K8S_14",
+                              "pss:baseline", "cis-docker:4.1" */
+    const char *const *tags;
 } st_finding;
 
 ST_API const st_image_info *st_result_image(const st_result *r);

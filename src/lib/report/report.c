@@ -233,6 +233,8 @@ const char *st_report__kind_name(st_finding_kind kind)
         return "malware";
     case ST_FINDING_HARDENING:
         return "hardening";
+    case ST_FINDING_CONFIG:
+        return "config";
     }
     return "finding";
 }

@@ -293,6 +293,8 @@ static const char *kind_label(st_finding_kind kind)
         return "Malware";
     case ST_FINDING_HARDENING:
         return "Hardening";
+    case ST_FINDING_CONFIG:
+        return "Configuration";
     }
     return "Finding";
 }
@@ -313,6 +315,9 @@ static const char *kind_advice(st_finding_kind kind)
     case ST_FINDING_HARDENING:
         return "The image is weaker than it needs to be: change the build "
                "so that the file or account is not in the final image.";
+    case ST_FINDING_CONFIG:
+        return "The configuration allows more than it needs to: apply the "
+               "check's remediation.";
     }
     return "";
 }

@@ -592,6 +592,8 @@ static const struct kind_section {
      {"SEVERITY", "RULE", "WHERE", "LAYER", "TITLE"}},
     {ST_FINDING_HARDENING, "Hardening",
      {"SEVERITY", "CHECK", "WHERE", "LAYER", "DETAIL"}},
+    {ST_FINDING_CONFIG, "Configuration",
+     {"SEVERITY", "CHECK", "WHERE", "LAYER", "DETAIL"}},
 };
 #define N_KIND_SECTIONS (sizeof(kind_sections) / sizeof(kind_sections[0]))
 
@@ -646,6 +648,7 @@ static int last_cell(st_buf *b, const st_result *r, const st_finding *f,
             ST_CHECK(st_buf_printf(b, " (%s)", match));
         break;
     case ST_FINDING_HARDENING: /* the check's id says what it is */
+    case ST_FINDING_CONFIG:
         ST_CHECK(st_buf_puts(b, detail ? detail : title ? title : "-"));
         break;
     }
