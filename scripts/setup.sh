@@ -11,7 +11,9 @@ PACKAGES=(
   # libraries
   libarchive-dev libisal-dev zlib1g-dev libzstd-dev libssl-dev
   libjansson-dev libsqlite3-dev libcmocka-dev libcurl4-openssl-dev libfyaml-dev
-  libxml2-dev
+  libxml2-dev libxml2-utils libpcre2-dev libyara-dev libclamav-dev
+  # Hyperscan is x86-only; elsewhere secrets run on PCRE2 alone
+  $( [[ $(uname -m) == x86_64 ]] && echo libhyperscan-dev )
   # tools the tests and benchmarks use: image builders, oracles, baselines
   isal zstd jq mmdebstrap umoci skopeo rpm db-util sqlite3 hyperfine
   python3 ca-certificates openssl time bc nodejs npm
@@ -21,6 +23,9 @@ PACKAGES=(
   # real lockfiles, installed packages and binaries made by the ecosystems'
   # own tools, for the application-dependency tests
   bundler git composer golang-go golang-golang-x-mod-dev zip unzip
+  # secrets and malware: baselines and oracles (ripgrep for bench/secrets,
+  # pcre2test and yara to check rules with the engines' own tools)
+  ripgrep pcre2-utils yara
 )
 
 missing=()
