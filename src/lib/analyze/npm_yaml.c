@@ -14,6 +14,7 @@
  * registry packages; workspace:, patch:, link:, portal:, file: and URLs are
  * not. Workspace entries list the project's direct dependencies; the lock
  * does not tell dev from prod, so dev is 0. */
+#include <stdio.h>
 #include <string.h>
 
 #include <libfyaml.h>
@@ -29,28 +30,24 @@ struct yaml {
     char msg[160]; /* libfyaml's first message */
 };
 
-/* Keeps the first line libfyaml reports, for the diagnostic. */
-static void on_diag(struct fy_diag *diag, void *user, const char *buf,
-                    size_t len)
+/* The first error libfyaml collected, for the diagnostic. Errors are
+ * collected, never printed: libfyaml 0.7.12 overflows a stack buffer when
+ * it formats an error in a long line for anything but a terminal (found
+ * by fuzz_secret_rules; crash-libfyaml-error-display-overflow). */
+static void first_error(struct yaml *y)
 {
-    struct yaml *y = user;
-    const char *nl = memchr(buf, '\n', len);
-    (void)diag;
-    if (y->msg[0])
-        return;
-    if (nl)
-        len = (size_t)(nl - buf);
-    if (len >= sizeof(y->msg))
-        len = sizeof(y->msg) - 1;
-    memcpy(y->msg, buf, len);
-    y->msg[len] = 0;
+    void *it = NULL;
+    struct fy_diag_error *e = fy_diag_errors_iterate(y->diag, &it);
+    if (e && e->msg)
+        snprintf(y->msg, sizeof(y->msg), "line %d column %d: %s", e->line,
+                 e->column, e->msg);
 }
 
 static void yaml_release(struct yaml *y)
 {
     fy_document_destroy(y->doc);
     if (y->diag)
-        fy_diag_unref(y->diag);
+        fy_diag_destroy(y->diag); /* frees the collected errors */
 }
 
 /* Parses data into y->doc, whose root is a mapping; false (with a
@@ -71,22 +68,20 @@ static bool parse(st_npm_file *f, struct yaml *y, const char *data,
     }
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
-    dcfg.output_fn = on_diag;
-    dcfg.user = y;
     dcfg.colorize = false;
-    dcfg.show_source = false;
-    dcfg.show_position = true;
-    dcfg.show_type = false;
-    dcfg.show_module = false;
     y->diag = fy_diag_create(&dcfg);
+    if (y->diag)
+        fy_diag_set_collect_errors(y->diag, true);
     memset(&cfg, 0, sizeof(cfg));
     /* aliases stay unresolved, so an alias bomb costs nothing (an alias
      * is never a scalar we read) */
-    cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO;
+    cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_DEFAULT_VERSION_AUTO;
     cfg.diag = y->diag;
     if (y->diag)
         y->doc = fy_document_build_from_string(&cfg, data, len);
     root = y->doc ? fy_document_root(y->doc) : NULL;
+    if (!root && y->diag)
+        first_error(y);
     if (!root || fy_node_get_type(root) != FYNT_MAPPING) {
         if (!y->diag)
             st_npm__diag(f, "cannot parse YAML: out of memory");

@@ -45,29 +45,19 @@ struct firsterr {
     char msg[160];
 };
 
-static void on_diag(struct fy_diag *d, void *user, const char *buf,
-                    size_t len)
+/* The first error libfyaml collected. Errors are collected, never
+ * printed: libfyaml 0.7.12 overflows a stack buffer when it formats an
+ * error in a long line for anything but a terminal. */
+static void first_error(struct firsterr *fe, struct fy_diag *diag)
 {
-    struct firsterr *fe = user;
-    char text[400];
-    char *e, *p;
-    (void)d;
-    if (fe->got || len >= sizeof(text))
-        return;
-    memcpy(text, buf, len);
-    text[len] = 0;
-    if (!(e = strstr(text, ": error: ")))
+    void *it = NULL;
+    struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+    if (!e || !e->msg)
         return;
     fe->got = true;
-    snprintf(fe->msg, sizeof(fe->msg), "%s", e + 9);
+    fe->line = e->line > 0 ? (unsigned)e->line : 0;
+    snprintf(fe->msg, sizeof(fe->msg), "%s", e->msg);
     fe->msg[strcspn(fe->msg, "\n")] = 0;
-    /* back over ":COL" to ":LINE" */
-    *e = 0;
-    if ((p = strrchr(text, ':'))) {
-        *p = 0;
-        if ((p = strrchr(text, ':')))
-            fe->line = (unsigned)strtoul(p + 1, NULL, 10);
-    }
 }
 
 static st_host__ynode *node(yload *ld, enum st_host__ytype t, unsigned line)
@@ -174,17 +164,12 @@ int st_host__yaml_parse(st_host__ynode **out, st_arena *arena,
         return yfail(&ld, ST_EINVALID, 1, "a NUL byte: not a text file");
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
-    dcfg.output_fn = on_diag;
-    dcfg.user = &fe;
     dcfg.colorize = false;
-    dcfg.show_source = false;
-    dcfg.show_position = true;
-    dcfg.show_type = true;
-    dcfg.show_module = false;
     if (!(diag = fy_diag_create(&dcfg)))
         return yfail(&ld, ST_ENOMEM, 1, "out of memory");
+    fy_diag_set_collect_errors(diag, true);
     memset(&cfg, 0, sizeof(cfg));
-    cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO;
+    cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_DEFAULT_VERSION_AUTO;
     cfg.diag = diag;
     fyp = fy_parser_create(&cfg);
     if (!fyp || fy_parser_set_string(fyp, data, len) != 0) {
@@ -237,14 +222,16 @@ int st_host__yaml_parse(st_host__ynode **out, st_arena *arena,
         }
         fy_parser_event_free(fyp, ev);
     }
-    if (!ld.rc && fy_parser_get_stream_error(fyp))
+    if (!ld.rc && fy_parser_get_stream_error(fyp)) {
+        first_error(&fe, diag);
         yfail(&ld, ST_EINVALID, fe.line ? fe.line : 1, "YAML: %s",
               fe.got && fe.msg[0] ? fe.msg : "syntax error");
+    }
 done:
     for (size_t i = 0; i < ST_HOST__MAX_DEPTH; i++)
         st_vec_release(&stack[i].kids);
     fy_parser_destroy(fyp);
-    fy_diag_unref(diag);
+    fy_diag_destroy(diag); /* frees the collected errors */
     if (!ld.rc)
         *out = root;
     return ld.rc;
