@@ -25,25 +25,49 @@ mkdir -p "$build/obj" "$crashes"
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
   -fno-sanitize-recover=undefined -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
   -DST_VERSION_STRING=\"fuzz\" -I$src/include -I$src/src/lib -I$here
-  $(pkg-config --cflags libxml-2.0 libfyaml libcurl)"
+  $(pkg-config --cflags libxml-2.0 libfyaml libcurl libpcre2-8 yara)"
 # the same libraries CMakeLists.txt links
 libs="-larchive -ljansson -lzstd -lz -lcrypto -lsqlite3 -lpthread -lm
-  $(pkg-config --libs libxml-2.0 libfyaml libcurl)"
+  $(pkg-config --libs libxml-2.0 libfyaml libcurl libpcre2-8 yara)"
 if pkg-config --exists libisal 2>/dev/null; then
     flags="$flags -DST_WITH_ISAL=1"
     libs="$libs $(pkg-config --libs libisal)"
 fi
+if pkg-config --exists libhs 2>/dev/null; then
+    flags="$flags -DST_WITH_HYPERSCAN=1 $(pkg-config --cflags libhs)"
+    libs="$libs $(pkg-config --libs libhs)"
+fi
+if pkg-config --exists libclamav 2>/dev/null; then
+    flags="$flags -DST_WITH_CLAMAV=1 $(pkg-config --cflags libclamav)"
+    libs="$libs $(pkg-config --libs libclamav)"
+fi
+
+# Rules and checks are data compiled into the library (as CMakeLists.txt
+# does with cmake/embed.cmake).
+mkdir -p "$build/gen"
+embed() { # OUT SYMBOL MODE FILE...
+    out=$1 sym=$2 mode=$3
+    shift 3
+    cmake -DOUT="$build/gen/$out" -DSYMBOL="$sym" -DSYMBOL_MODE="$mode" \
+        -DROOT="$src" -P "$src/cmake/embed.cmake" "$@"
+}
+embed secret_rules.c st_secret_builtin_yaml one "$src/rules/secrets.yaml"
+embed yara_rules.c st_malware_builtin_rules table "$src"/rules/yara/*.yar
+embed host_checks.c st_host_builtin_checks table "$src"/policies/host/*.yaml
+embed config_policies.c st_config_builtin_policies table "$src"/policies/config/*.yaml
 
 # The library, once, as a static archive (only what changed is rebuilt).
 export cc flags
 objs=""
 todo=""
 newest_h=$(find "$src/src/lib" "$src/include" -name '*.h' -newer "$build/libstrata_fuzz.a" 2>/dev/null | head -1 || true)
-for f in $(cd "$src" && find src/lib -name '*.c' | sort); do
+for f in $(cd "$src" && find src/lib -name '*.c' | sort) $(cd "$build" && ls gen/*.c); do
     o="$build/obj/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')"
     objs="$objs $o"
-    if [ ! -f "$o" ] || [ "$src/$f" -nt "$o" ] || [ -n "$newest_h" ]; then
-        todo="$todo $src/$f $o"
+    p="$src/$f"
+    [ -f "$p" ] || p="$build/$f"
+    if [ ! -f "$o" ] || [ "$p" -nt "$o" ] || [ -n "$newest_h" ]; then
+        todo="$todo $p $o"
     fi
 done
 # shellcheck disable=SC2016
