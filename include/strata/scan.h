@@ -232,6 +232,21 @@ typedef struct st_finding {
     const char *const *tags;
 } st_finding;
 
+/* The storage graph of a configuration audit (strata/config.h): one edge
+ * per mount of host storage or of a shared volume by a workload. */
+typedef struct st_storage_mount {
+    const char *store;      /* "hostPath", "pvc" or "volume" */
+    const char *source;     /* the host path, "namespace/claim", or the
+                               compose volume */
+    const char *workload;   /* "Deployment/prod/web", "service db" */
+    const char *container;  /* or NULL */
+    const char *mount_path; /* inside the container, or NULL */
+    int writable;           /* 1: not mounted read-only */
+    int shared_access;      /* 1: a ReadWriteMany claim */
+    const char *path;       /* the file that declares the mount */
+    unsigned line, column;
+} st_storage_mount;
+
 ST_API const st_image_info *st_result_image(const st_result *r);
 ST_API const st_os_info *st_result_os(const st_result *r);
 ST_API size_t st_result_package_count(const st_result *r);
@@ -248,6 +263,12 @@ ST_API const st_vuln *st_result_vuln(const st_result *r, size_t i);
  * first), path and id. */
 ST_API size_t st_result_finding_count(const st_result *r);
 ST_API const st_finding *st_result_finding(const st_result *r, size_t i);
+
+/* The storage graph, sorted by store, source, then workload; empty for an
+ * image scan. */
+ST_API size_t st_result_storage_count(const st_result *r);
+ST_API const st_storage_mount *st_result_storage(const st_result *r,
+                                                 size_t i);
 
 /* Frees a result; NULL is allowed. */
 ST_API void st_result_free(st_result *r);

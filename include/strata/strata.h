@@ -3,6 +3,7 @@
 #define STRATA_H
 
 #include "common.h"
+#include "config.h"
 #include "cvss.h"
 #include "filter.h"
 #include "host.h"

@@ -24,6 +24,7 @@ int cmd_version(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_fs(int argc, char **argv);
 int cmd_host(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 /* Prints "strata: <message>" (one line) to stderr and returns EXIT_ERROR. */
 int cli_fail(const char *fmt, ...) ST_PRINTF(1, 2);
@@ -82,6 +83,11 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
                    void (*help)(FILE *), cli_scan_args *a);
 void cli_scan_args_release(cli_scan_args *a);
 int cli_scan_and_report(const cli_scan_args *a);
+
+/* Opens a temporary file beside `path` (mode 0644) for a report that is
+ * renamed onto `path` when complete; *tmp_out (free it) names it. NULL
+ * with errno set on failure. */
+FILE *cli_open_output(const char *path, char **tmp_out);
 
 /* Parses "64M", "2G", "100k", "1234" into bytes; false on junk. */
 bool cli_parse_size(const char *s, unsigned long long *out);

@@ -51,33 +51,6 @@ static void help(FILE *f)
 "exit codes: 0 ok, N (--exit-code) failures remain, 2 error\n");
 }
 
-/* The report goes to a temporary file beside the output and is renamed
- * into place only when complete (as `strata image` does). */
-static FILE *open_output(const char *path, char **tmp_out)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    int fd;
-    FILE *f;
-
-    if (!tmp)
-        return NULL;
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    if ((fd = mkstemp(tmp)) < 0) {
-        free(tmp);
-        return NULL;
-    }
-    fchmod(fd, 0644);
-    if (!(f = fdopen(fd, "w"))) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return NULL;
-    }
-    *tmp_out = tmp;
-    return f;
-}
-
 static bool parse_int(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -254,7 +227,7 @@ int cmd_host(int argc, char **argv)
         rc = cli_fail_err(err, "host");
         goto done;
     }
-    if (output && !(out = open_output(output, &tmp))) {
+    if (output && !(out = cli_open_output(output, &tmp))) {
         rc = cli_fail("%s: %s", output, strerror(errno));
         goto done;
     }

@@ -9,6 +9,7 @@ static const cli_command commands[] = {
     {"image", cmd_image, "scan a container image (archive, layout, rootfs)"},
     {"fs", cmd_fs, "scan a source tree or directory"},
     {"host", cmd_host, "audit the container host and daemon (CIS Docker)"},
+    {"config", cmd_config, "audit Dockerfiles, Kubernetes and compose files"},
     {"sbom", cmd_sbom, "write a CycloneDX or SPDX SBOM of an image"},
     {"db", cmd_db, "update and inspect the vulnerability database"},
     {"version", cmd_version, "print the version; compare package versions"},

@@ -65,7 +65,7 @@ static int add_list(const char ***arr, size_t *n, char *list, bool globs)
     return 0;
 }
 
-/* "vuln,secret,malware,hardening" into a->scanners and *vuln. */
+/* "vuln,secret,malware,hardening,config" into a->scanners and *vuln. */
 static int parse_scanners(cli_scan_args *a, const char *list, bool *vuln)
 {
     static const struct {
@@ -76,6 +76,7 @@ static int parse_scanners(cli_scan_args *a, const char *list, bool *vuln)
         {"secret", ST_SCANNER_SECRET},
         {"malware", ST_SCANNER_MALWARE},
         {"hardening", ST_SCANNER_HARDENING},
+        {"config", ST_SCANNER_CONFIG},
     };
     const char *p = list;
 
@@ -89,7 +90,8 @@ static int parse_scanners(cli_scan_args *a, const char *list, bool *vuln)
                 break;
         if (i == sizeof(names) / sizeof(names[0]))
             return cli_fail("--scanners %s: unknown scanner \"%.*s\" "
-                            "(expected vuln, secret, malware, hardening)",
+                            "(expected vuln, secret, malware, hardening, "
+                            "config)",
                             list, (int)n, p);
         if (names[i].bit)
             a->scanners |= names[i].bit;

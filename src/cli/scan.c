@@ -74,37 +74,6 @@ static void on_progress(const st_progress *p, void *payload)
     fflush(stderr);
 }
 
-/* ---- output ------------------------------------------------------------ */
-
-/* The report goes to a temporary file beside the output and is renamed
- * into place only when complete: never a half-written report. */
-static FILE *open_output(const char *path, char **tmp_out)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    int fd;
-    FILE *f;
-
-    if (!tmp)
-        return NULL;
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return NULL;
-    }
-    fchmod(fd, 0644);
-    f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return NULL;
-    }
-    *tmp_out = tmp;
-    return f;
-}
-
 /* Matches the result against the vulnerability DB and applies the ignore
  * file and VEX documents. A missing DB is an error only when the user
  * asked for something that needs findings. */
@@ -208,7 +177,7 @@ int cli_scan_and_report(const cli_scan_args *a)
     ro.show_secrets = a->show_secrets;
     ro.color = a->format == ST_FORMAT_TABLE && !a->output &&
                isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-    if (a->output && !(out = open_output(a->output, &tmp))) {
+    if (a->output && !(out = cli_open_output(a->output, &tmp))) {
         rc = cli_fail("%s: cannot write: %s", a->output, strerror(errno));
         goto done;
     }

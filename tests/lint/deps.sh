@@ -17,6 +17,7 @@ check src/lib/source 'walk/walk|analyze|inventory|report)/' "sources know nothin
 check src/lib/vulndb '(source|image|walk|analyze|report)/' "the vulnerability DB depends on util, version, cvss and the result model only"
 check src/lib/version '(source|image|walk|analyze|inventory|report|vulndb)/' "version comparators depend on util only"
 check src/lib/cvss '(source|image|walk|analyze|inventory|report|vulndb|version)/' "cvss depends on util only"
+check src/lib/config '(source|image|walk|report|vulndb)/' "the config audit depends on util, secrets and the result model only"
 check src/lib/host '(source|image|walk|analyze|inventory|report|vulndb)/' "the host audit depends on util only"
 check src/lib/secrets '(source|image|walk|analyze|inventory|report|vulndb)/' "the secrets engine depends on util only"
 check src/lib/malware '(source|image|walk|analyze|inventory|report|vulndb)/' "the malware engine depends on util only"

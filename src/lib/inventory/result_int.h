@@ -17,6 +17,9 @@ struct st_result {
     st_vec findings;     /* st_finding * */
     bool matched;        /* the result went through the matcher */
     st_scan_stats stats;
+    /* a configuration audit's storage graph: in the arena, sorted */
+    st_storage_mount *storage;
+    size_t storage_count;
 };
 
 /* An empty result (image info zeroed, os family "unknown"). */

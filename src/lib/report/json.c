@@ -259,6 +259,19 @@ static json_t *finding_json(const st_result *r, const st_finding *f,
                   "detail", J(detail),
                   "suppressed_by", J(f->suppressed_by));
     st_free(detail);
+    /* configuration findings carry four more keys (docs/formats/json.md);
+     * the other kinds keep their shape */
+    if (o && f->kind == ST_FINDING_CONFIG &&
+        (json_object_set_new(o, "column", f->column
+                                              ? json_integer(f->column)
+                                              : json_null()) < 0 ||
+         json_object_set_new(o, "object", J(f->object)) < 0 ||
+         json_object_set_new(o, "remediation", J(f->remediation)) < 0 ||
+         json_object_set_new(o, "tags",
+                             string_array(f->tags, f->tag_count)) < 0)) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -305,6 +318,69 @@ static json_t *diagnostics_json(const st_result *r)
     return a;
 }
 
+/* The storage graph of a configuration audit: what is mounted (a host
+ * path, a claim, a volume), and by whom. */
+static json_t *storage_json(const st_result *r)
+{
+    size_t n = st_result_storage_count(r);
+    json_t *sources = json_array(), *src = NULL, *mounts = NULL;
+    const st_storage_mount *prev = NULL;
+    size_t workloads = 0, writers = 0;
+
+    for (size_t i = 0; sources && i <= n; i++) {
+        const st_storage_mount *m = i < n ? st_result_storage(r, i) : NULL;
+        bool fresh;
+        if (prev && (!m || strcmp(m->store, prev->store) ||
+                     strcmp(m->source, prev->source))) {
+            /* close the source (the _new calls take their value, also
+             * when they fail) */
+            if (json_object_set_new(src, "workloads",
+                                    json_integer((json_int_t)workloads)) < 0 ||
+                json_object_set_new(src, "writers",
+                                    json_integer((json_int_t)writers)) < 0 ||
+                json_object_set_new(src, "mounts", st_steal(&mounts)) < 0 ||
+                json_array_append_new(sources, st_steal(&src)) < 0)
+                goto oom;
+        }
+        if (!m)
+            break;
+        fresh = !src;
+        if (fresh) {
+            src = json_pack("{s:o, s:o}", "store", J(m->store), "source",
+                            J(m->source));
+            mounts = json_array();
+            if (!src || !mounts)
+                goto oom;
+            workloads = writers = 0;
+        }
+        /* the mounts of one source come sorted by workload */
+        if (fresh || strcmp(m->workload, prev->workload))
+            workloads++;
+        writers += m->writable != 0;
+        if (json_array_append_new(
+                mounts,
+                json_pack("{s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o}",
+                          "workload", J(m->workload),
+                          "container", J(m->container),
+                          "mount_path", J(m->mount_path),
+                          "writable", m->writable ? 1 : 0,
+                          "shared_access", m->shared_access ? 1 : 0,
+                          "path", J(m->path),
+                          "line", m->line ? json_integer(m->line)
+                                          : json_null(),
+                          "column", m->column ? json_integer(m->column)
+                                              : json_null())) < 0)
+            goto oom;
+        prev = m;
+    }
+    return sources;
+oom:
+    json_decref(src);
+    json_decref(mounts);
+    json_decref(sources);
+    return NULL;
+}
+
 static json_t *stats_json(const st_scan_stats *s)
 {
     static const st_scan_stats none;
@@ -335,6 +411,13 @@ int st_report__json(FILE *f, const st_result *r,
                     "diagnostics", diagnostics_json(r),
                     "stats", stats_json(st_result_stats(r)),
                     "findings", findings_json(r, opts));
+    /* a configuration audit (strata/config.h) adds its storage graph */
+    if (doc && st_result_image(r) && st_result_image(r)->source &&
+        !strcmp(st_result_image(r)->source, "config") &&
+        json_object_set_new(doc, "storage", storage_json(r)) < 0) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (!doc) {
         rc = st_error_set(err, ST_ENOMEM, "report", "json: out of memory");
         goto done;

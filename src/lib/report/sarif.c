@@ -336,6 +336,7 @@ static json_t *finding_rule_json(const st_finding *f, const char *rule_id)
     const char *kind = st_report__kind_name(f->kind);
     const char *title = f->title && *f->title ? f->title
                         : f->id && *f->id ? f->id : kind;
+    const char *advice;
     st_buf full = ST_BUF_INIT(1 << 20), t = ST_BUF_INIT(1 << 20),
            m = ST_BUF_INIT(1 << 20);
     json_t *rule = NULL, *tags = NULL, *props = NULL;
@@ -345,12 +346,23 @@ static json_t *finding_rule_json(const st_finding *f, const char *rule_id)
     if (f->category && *f->category)
         ST_CHECK(st_buf_printf(&full, " (%s)", f->category));
     ST_CHECK(st_buf_printf(&full, ": %s", title));
+    /* a configuration check says what to do itself */
+    advice = f->remediation && *f->remediation ? f->remediation
+                                               : kind_advice(f->kind);
     ST_CHECK(st_buf_printf(&t, "%s\nSeverity: %s\n%s", full.ptr, sev_name,
-                           kind_advice(f->kind)));
+                           advice));
     ST_CHECK(st_buf_puts(&m, "**"));
     ST_CHECK(md_escape(&m, full.ptr));
-    ST_CHECK(st_buf_printf(&m, "**\n\nSeverity: %s\n\n%s", sev_name,
-                           kind_advice(f->kind)));
+    ST_CHECK(st_buf_printf(&m, "**\n\nSeverity: %s\n\n", sev_name));
+    ST_CHECK(md_escape(&m, advice));
+    if (f->tag_count) {
+        ST_CHECK(st_buf_puts(&m, "\n\nEquivalent ids: "));
+        for (size_t i = 0; i < f->tag_count; i++) {
+            ST_CHECK(st_buf_puts(&m, i ? ", `" : "`"));
+            ST_CHECK(st_buf_puts(&m, f->tags[i]));
+            ST_CHECK(st_buf_putc(&m, '`'));
+        }
+    }
 
     /* The kind first (GitHub filters on tags), then the category. */
     if (!(tags = json_array())) {
@@ -362,6 +374,10 @@ static json_t *finding_rule_json(const st_finding *f, const char *rule_id)
         ST_CHECK(append(tags, J(f->category)));
     ST_CHECK(append(tags, json_string("security")));
     ST_CHECK(append(tags, json_string(sev_name)));
+    /* the equivalent ids of other tools: "checkov:CKV_K8S_14",
+     * "hadolint:DL3007", "pss:baseline" */
+    for (size_t i = 0; i < f->tag_count; i++)
+        ST_CHECK(append(tags, J(f->tags[i])));
     props = json_pack("{s:O, s:s, s:s}",
                       "tags", tags,
                       "precision", precision_of(f->kind),
@@ -439,12 +455,24 @@ static json_t *finding_location(const st_result *r, const st_finding *f)
         rc = ST_ENOMEM;
         goto done;
     }
-    if (f->origin == ST_ORIGIN_FILE && f->line)
+    if (f->origin == ST_ORIGIN_FILE && f->line && f->column)
+        ST_CHECK(put(phys, "region",
+                     json_pack("{s:I, s:I}", "startLine",
+                               (json_int_t)f->line, "startColumn",
+                               (json_int_t)f->column)));
+    else if (f->origin == ST_ORIGIN_FILE && f->line)
         ST_CHECK(put(phys, "region", json_pack("{s:I}", "startLine",
                                                (json_int_t)f->line)));
     ST_CHECK(put(loc, "physicalLocation", st_steal(&phys)));
     if (f->origin != ST_ORIGIN_FILE)
         ST_CHECK(append(logical, origin_location(f)));
+    /* the object a configuration finding is about: a Kubernetes object
+     * and container, a Dockerfile stage, a compose service */
+    if (f->object && *f->object)
+        ST_CHECK(append(logical, json_pack("{s:o, s:o, s:s}", "name",
+                                           J(f->object), "fullyQualifiedName",
+                                           J(f->object), "kind",
+                                           "resource")));
     if (f->layer_diff_id) {
         char fq[64];
 
@@ -536,6 +564,8 @@ static json_t *finding_result_json(const st_result *r, const st_finding *f,
         rc = ST_ENOMEM;
         goto done;
     }
+    if (f->object)
+        ST_CHECK(put(props, "object", J(f->object)));
     ST_CHECK(put(res, "properties", st_steal(&props)));
 done:
     st_buf_release(&msg);

@@ -1,8 +1,9 @@
 /* The "table" format: a summary for people, then (with list_packages) one
  * aligned row per package, then the vulnerabilities grouped by target (the
  * OS packages, then each file that declared language packages), then one
- * section per kind of other finding (secrets, malware, hardening), then
- * the diagnostics. Text from the image or the vulnerability DB is cleaned of
+ * section per kind of other finding (secrets, malware, hardening,
+ * configuration), then a configuration audit's storage graph, then the
+ * diagnostics. Text from the image or the vulnerability DB is cleaned of
  * control characters before it reaches a terminal. */
 #include <string.h>
 
@@ -132,6 +133,23 @@ done:
     return rc;
 }
 
+/* A configuration audit (strata/config.h) rather than an image scan. */
+static bool is_config(const st_result *r)
+{
+    const st_image_info *img = st_result_image(r);
+    return img && img->source && !strcmp(img->source, "config");
+}
+
+/* A finding's severity as shown: configuration checks may be INFO (an
+ * inventory entry), which ranks with UNKNOWN. */
+static const char *finding_sev(const st_finding *f)
+{
+    if (f->kind == ST_FINDING_CONFIG && f->severity &&
+        !strcmp(f->severity, "INFO"))
+        return "INFO";
+    return st_report__sev_name(st_report__sev_rank(f->severity));
+}
+
 static int header(const out *o, const st_result *r)
 {
     const st_image_info *img = st_result_image(r);
@@ -139,6 +157,15 @@ static int header(const out *o, const st_result *r)
     char dig[80];
     int rc = 0;
 
+    if (is_config(r)) {
+        /* a configuration audit: what was audited, no image */
+        ST_CHECK(field(o, "Target", img && img->ref ? img->ref : "-", NULL));
+        ST_CHECK(st_buf_printf(&b, "%llu audited",
+                               (unsigned long long)st_result_stats(r)
+                                   ->files_read));
+        ST_CHECK(field(o, "Files", b.ptr, NULL));
+        goto done;
+    }
     ST_CHECK(field(o, "Image", img && img->ref ? img->ref
                                : st_report__image_name(r), NULL));
     for (size_t i = 0, shown = 0; img && i < img->repo_tag_count; i++) {
@@ -573,6 +600,8 @@ done:
 /* ---- secrets, malware, hardening ------------------------------------ */
 
 #define WHERE_MAX 40 /* longer paths keep their end: "…/dir/file:3" */
+#define OBJECT_MAX 56 /* configuration objects: "…/web/container nginx" */
+#define DETAIL_MIN 40 /* configuration details say what was found */
 /* A secret shown whole (show_secrets) is not cut to the table's width,
  * which would make it useless; only beyond this (a PEM block). */
 #define SECRET_SHOWN_MAX 256
@@ -592,8 +621,10 @@ static const struct kind_section {
      {"SEVERITY", "RULE", "WHERE", "LAYER", "TITLE"}},
     {ST_FINDING_HARDENING, "Hardening",
      {"SEVERITY", "CHECK", "WHERE", "LAYER", "DETAIL"}},
+    /* configuration findings are in files, not layers: the object
+     * (kind/namespace/name/container) takes the LAYER column's place */
     {ST_FINDING_CONFIG, "Configuration",
-     {"SEVERITY", "CHECK", "WHERE", "LAYER", "DETAIL"}},
+     {"SEVERITY", "CHECK", "WHERE", "OBJECT", "DETAIL"}},
 };
 #define N_KIND_SECTIONS (sizeof(kind_sections) / sizeof(kind_sections[0]))
 
@@ -668,16 +699,22 @@ static char *fcell(const st_result *r, const st_finding *f, int col,
 
     switch (col) {
     case FC_SEVERITY:
-        ST_CHECK(st_buf_puts(&b, st_report__sev_name(
-                                     st_report__sev_rank(f->severity))));
+        ST_CHECK(st_buf_puts(&b, finding_sev(f)));
         break;
     case FC_ID:
         ST_CHECK(st_buf_puts(&b, f->id && *f->id ? f->id : "-"));
         break;
     case FC_WHERE:
         ST_CHECK(st_report__finding_where(&b, f));
+        if (f->origin == ST_ORIGIN_FILE && f->line && f->column)
+            ST_CHECK(st_buf_printf(&b, ":%u", f->column));
         break;
     case FC_LAYER:
+        if (f->kind == ST_FINDING_CONFIG) {
+            ST_CHECK(st_buf_puts(&b, f->object && *f->object ? f->object
+                                                             : "-"));
+            break;
+        }
         if (f->layer_index >= 0)
             ST_CHECK(st_buf_printf(&b, "%d", f->layer_index));
         else
@@ -691,7 +728,12 @@ static char *fcell(const st_result *r, const st_finding *f, int col,
     }
     if (!(c = st_report__clean(b.ptr, true)))
         goto done;
-    if (col == FC_WHERE && st_report__width(c) > WHERE_MAX) {
+    if (col == FC_LAYER && f->kind == ST_FINDING_CONFIG &&
+        st_report__width(c) > OBJECT_MAX) {
+        ST_CHECK(put_cut_left(&cut, c, OBJECT_MAX));
+        st_free(c);
+        c = st_buf_detach(&cut, NULL);
+    } else if (col == FC_WHERE && st_report__width(c) > WHERE_MAX) {
         ST_CHECK(put_cut_left(&cut, c, WHERE_MAX));
         st_free(c);
         c = st_buf_detach(&cut, NULL);
@@ -742,6 +784,8 @@ static int finding_rows(const out *o, const st_result *r,
     for (int c = 0; c < FC_LAST; c++)
         used += width[c] + 2;
     last_w = used + TITLE_MIN < TABLE_WIDTH ? TABLE_WIDTH - used : TITLE_MIN;
+    if (ks->kind == ST_FINDING_CONFIG && last_w < DETAIL_MIN)
+        last_w = DETAIL_MIN; /* wider than the table rather than mute */
     if (ks->kind == ST_FINDING_SECRET && opts->show_secrets)
         last_w = SECRET_SHOWN_MAX;
     if (width[FC_LAST] > last_w)
@@ -780,7 +824,13 @@ static int finding_rows(const out *o, const st_result *r,
         }
         fputc('\n', o->f);
     }
-    totals_line(o, count);
+    if (ks->kind == ST_FINDING_CONFIG)
+        fprintf(o->f, "Total: %zu (CRITICAL: %zu, HIGH: %zu, MEDIUM: %zu, "
+                      "LOW: %zu, INFO: %zu)\n",
+                count[0] + count[1] + count[2] + count[3] + count[4],
+                count[4], count[3], count[2], count[1], count[0]);
+    else
+        totals_line(o, count);
     if (deleted && ks->kind == ST_FINDING_SECRET)
         fprintf(o->f, "%zu in files deleted in a later layer: still in the "
                       "image, readable by anyone who can pull it.\n",
@@ -849,6 +899,104 @@ done:
     return rc;
 }
 
+/* The storage graph of a configuration audit: one row per mount, grouped
+ * by what is mounted (the result keeps them sorted that way). */
+enum { SC_STORE, SC_SOURCE, SC_WORKLOAD, SC_MOUNT, SC_ACCESS, SC_WHERE,
+       N_SCOLS };
+static const char *const scol_titles[N_SCOLS] = {
+    "STORE", "SOURCE", "WORKLOAD", "MOUNT", "ACCESS", "WHERE",
+};
+
+static char *scell(const st_storage_mount *m, int col)
+{
+    st_buf b = ST_BUF_INIT(1 << 16);
+    char *c = NULL;
+    int rc = 0;
+
+    switch (col) {
+    case SC_STORE:
+        ST_CHECK(st_buf_puts(&b, m->store ? m->store : "-"));
+        break;
+    case SC_SOURCE:
+        ST_CHECK(st_buf_puts(&b, m->source ? m->source : "-"));
+        break;
+    case SC_WORKLOAD:
+        ST_CHECK(st_buf_puts(&b, m->workload ? m->workload : "-"));
+        if (m->container)
+            ST_CHECK(st_buf_printf(&b, " (%s)", m->container));
+        break;
+    case SC_MOUNT:
+        ST_CHECK(st_buf_puts(&b, m->mount_path ? m->mount_path : "-"));
+        break;
+    case SC_ACCESS:
+        ST_CHECK(st_buf_printf(&b, "%s%s", m->writable ? "rw" : "ro",
+                               m->shared_access ? " RWX" : ""));
+        break;
+    case SC_WHERE:
+        ST_CHECK(st_buf_puts(&b, m->path ? m->path : "?"));
+        if (m->line)
+            ST_CHECK(st_buf_printf(&b, ":%u", m->line));
+        if (m->line && m->column)
+            ST_CHECK(st_buf_printf(&b, ":%u", m->column));
+        break;
+    }
+    c = st_report__clean(b.ptr, true);
+done:
+    st_buf_release(&b);
+    return rc < 0 ? NULL : c;
+}
+
+static int storage(const out *o, const st_result *r)
+{
+    size_t n = st_result_storage_count(r), width[N_SCOLS];
+    char **cells = NULL;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (n > SIZE_MAX / N_SCOLS / sizeof(*cells) ||
+        !(cells = st_calloc(n * N_SCOLS, sizeof(*cells))))
+        return ST_ENOMEM;
+    for (int c = 0; c < N_SCOLS; c++)
+        width[c] = strlen(scol_titles[c]);
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < N_SCOLS; c++) {
+            char *s = scell(st_result_storage(r, i), c);
+            if (!s) {
+                rc = ST_ENOMEM;
+                goto done;
+            }
+            cells[i * N_SCOLS + c] = s;
+            if (st_report__width(s) > width[c])
+                width[c] = st_report__width(s);
+        }
+    fputc('\n', o->f);
+    style(o, BOLD);
+    fputs("Storage\n", o->f);
+    for (int c = 0; c < N_SCOLS; c++)
+        if (c + 1 < N_SCOLS)
+            fprintf(o->f, "%-*s  ", (int)width[c], scol_titles[c]);
+        else
+            fputs(scol_titles[c], o->f);
+    style(o, RESET);
+    fputc('\n', o->f);
+    for (size_t i = 0; i < n; i++) {
+        for (int c = 0; c < N_SCOLS; c++) {
+            const char *s = cells[i * N_SCOLS + c];
+            fputs(s, o->f);
+            if (c + 1 < N_SCOLS)
+                fprintf(o->f, "%*s",
+                        (int)(width[c] - st_report__width(s) + 2), "");
+        }
+        fputc('\n', o->f);
+    }
+done:
+    for (size_t i = 0; cells && i < n * N_SCOLS; i++)
+        st_free(cells[i]);
+    st_free(cells);
+    return rc;
+}
+
 static int diagnostics(const out *o, const st_result *r)
 {
     size_t n = st_result_diagnostic_count(r);
@@ -889,6 +1037,7 @@ int st_report__table(FILE *f, const st_result *r,
         ST_CHECK(packages(&o, r));
     ST_CHECK(vulnerabilities(&o, r, opts));
     ST_CHECK(findings(&o, r, opts));
+    ST_CHECK(storage(&o, r));
     ST_CHECK(diagnostics(&o, r));
 done:
     if (rc < 0)
