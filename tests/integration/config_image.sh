@@ -24,11 +24,11 @@ for t in jq sha256sum; do
   command -v $t >/dev/null || skip "config_image: no $t"
 done
 F=$ST_FIXTURES
-# the planted-secrets image is built on demand (it has a lock: secrets.sh
-# may be building it at the same time)
-bash "$ST_SRC/tests/fixtures/make-secrets.sh" "$F" secrets >"$ST_TMP/fixture.log" 2>&1 ||
-  { cat "$ST_TMP/fixture.log" >&2; fail "make-secrets.sh $F secrets"; }
-[[ -d $F/minbase/oci && -d $F/secrets/oci ]] ||
+# the planted-secrets and docs images are built on demand (make-secrets.sh
+# takes a lock: secrets.sh and secrets_fp.sh may ask at the same time)
+bash "$ST_SRC/tests/fixtures/make-secrets.sh" "$F" all >"$ST_TMP/fixture.log" 2>&1 ||
+  { cat "$ST_TMP/fixture.log" >&2; fail "make-secrets.sh $F all"; }
+[[ -d $F/minbase/oci && -d $F/secrets/oci && -d $F/docs/oci ]] ||
   fail "fixtures missing in $F (run tests/fixtures/make-images.sh)"
 
 # The config blob of the first image of an OCI layout (through an index).
