@@ -46,6 +46,12 @@ bool st_cfg_enabled(st_cfg_ctx *c, const char *id);
 void st_cfg_diag(st_cfg_ctx *c, const char *path, unsigned line,
                  const char *fmt, ...) ST_PRINTF(4, 5);
 
+/* The built-in secret rules, compiled once per audit on first use; NULL
+ * (after one diagnostic) when they cannot be. Scan with a scanner of your
+ * own (st_secret_scanner_new). */
+struct st_secret_rules;
+const struct st_secret_rules *st_cfg_secret_rules(st_cfg_ctx *c);
+
 /* Options the kinds read. */
 const char *const *st_cfg_trusted_registries(st_cfg_ctx *c, size_t *n);
 

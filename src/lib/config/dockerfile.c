@@ -42,7 +42,6 @@ typedef struct audit {
     const st_dockerfile *df;
     struct stage_state *stages; /* per stage */
     st_map *names;              /* stage name -> index + 1 of its first FROM */
-    st_secret_rules *rules;     /* compiled on first use */
     st_secret_scanner *scanner;
     bool rules_failed;
     int rc; /* ST_ENOMEM once out of memory */
@@ -268,22 +267,14 @@ static const st_secret_rule_info *
 rule_match(audit *au, const char *key, const char *value)
 {
     const st_secret_rule_info *hit = NULL;
-    st_error *err = NULL;
     char *line;
 
     if (!worth_scanning(value) || au->rules_failed)
         return NULL;
     if (!au->scanner) {
-        /* compiled once per file, on the first value worth a look */
-        if (!(au->rules = st_secret_rules_new()) ||
-            st_secret_rules_add(au->rules, "rules/secrets.yaml",
-                                st_secret_builtin_yaml,
-                                st_secret_builtin_yaml_len, &err) < 0 ||
-            st_secret_rules_compile(au->rules, &err) < 0 ||
-            !(au->scanner = st_secret_scanner_new(au->rules))) {
-            st_cfg_diag(au->c, au->path, 0, "secret rules unavailable: %s",
-                        err ? st_error_message(err) : "out of memory");
-            st_error_free(err);
+        /* the audit compiles the rules once; a scanner per file */
+        const st_secret_rules *rules = st_cfg_secret_rules(au->c);
+        if (!rules || !(au->scanner = st_secret_scanner_new(rules))) {
             au->rules_failed = true;
             return NULL;
         }
@@ -1185,7 +1176,6 @@ audit_file(st_cfg_ctx *c, const char *path, const char *data, size_t len)
 done:
     st_error_free(err);
     st_secret_scanner_free(au.scanner);
-    st_secret_rules_free(au.rules);
     st_map_free(au.names);
     st_arena_free(au.a);
     return rc;

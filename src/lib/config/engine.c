@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/engine_int.h"
+#include "secrets/secrets.h"
 #include "util/banned.h"
 
 extern const st_embedded_file st_config_builtin_policies[];
@@ -230,6 +231,27 @@ done:
     return rc;
 }
 
+const struct st_secret_rules *st_cfg_secret_rules(st_cfg_ctx *c)
+{
+    st_error *err = NULL;
+
+    if (c->secret_rules || c->secret_rules_failed)
+        return c->secret_rules;
+    if (!(c->secret_rules = st_secret_rules_new()) ||
+        st_secret_rules_add(c->secret_rules, "rules/secrets.yaml",
+                            st_secret_builtin_yaml,
+                            st_secret_builtin_yaml_len, &err) < 0 ||
+        st_secret_rules_compile(c->secret_rules, &err) < 0) {
+        st_cfg_diag(c, NULL, 0, "secret rules unavailable: %s",
+                    err ? st_error_message(err) : "out of memory");
+        st_error_free(err);
+        st_secret_rules_free(c->secret_rules);
+        c->secret_rules = NULL;
+        c->secret_rules_failed = true;
+    }
+    return c->secret_rules;
+}
+
 void st_cfg_ctx_free(st_cfg_ctx *c)
 {
     if (!c)
@@ -239,6 +261,7 @@ void st_cfg_ctx_free(st_cfg_ctx *c)
         st_vec_release(&c->by_scope[s]);
     st_vec_release(&c->mounts);
     st_map_free(c->unknown);
+    st_secret_rules_free(c->secret_rules);
     st_arena_free(c->scratch);
     st_cfg__policy_release(&c->policy);
     st_free(c);

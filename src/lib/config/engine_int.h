@@ -35,6 +35,9 @@ struct st_cfg_ctx {
     bool no_builtin;  /* only the caller's policies are loaded */
     st_map *unknown;  /* check ids reported but not loaded (said once) */
     const char *last_path, *last_object; /* copies, see keep() */
+    /* the built-in secret rules, compiled on first use (st_cfg_secret_rules) */
+    struct st_secret_rules *secret_rules;
+    bool secret_rules_failed;
 };
 
 /* st_cfg_eval with the pod spec and document for "$pod." / "$doc."
