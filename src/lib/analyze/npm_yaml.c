@@ -20,6 +20,7 @@
 #include <libfyaml.h>
 
 #include "npm.h"
+#include "util/yaml.h"
 #include "util/banned.h"
 
 /* ---- libfyaml helpers --------------------------------------------------- */
@@ -30,17 +31,14 @@ struct yaml {
     char msg[160]; /* libfyaml's first message */
 };
 
-/* The first error libfyaml collected, for the diagnostic. Errors are
- * collected, never printed: libfyaml 0.7.12 overflows a stack buffer when
- * it formats an error in a long line for anything but a terminal (found
- * by fuzz_secret_rules; crash-libfyaml-error-display-overflow). */
+/* The first error libfyaml collected, for the diagnostic. */
 static void first_error(struct yaml *y)
 {
-    void *it = NULL;
-    struct fy_diag_error *e = fy_diag_errors_iterate(y->diag, &it);
-    if (e && e->msg)
-        snprintf(y->msg, sizeof(y->msg), "line %d column %d: %s", e->line,
-                 e->column, e->msg);
+    unsigned line, col;
+    char msg[sizeof(y->msg) - 40]; /* room for "line N column N: " */
+    if (st_yaml_diag_first(y->diag, &line, &col, msg, sizeof(msg)))
+        snprintf(y->msg, sizeof(y->msg), "line %u column %u: %s", line, col,
+                 msg);
 }
 
 static void yaml_release(struct yaml *y)
@@ -56,7 +54,6 @@ static bool parse(st_npm_file *f, struct yaml *y, const char *data,
                   size_t len)
 {
     struct fy_parse_cfg cfg;
-    struct fy_diag_cfg dcfg;
     struct fy_node *root;
 
     memset(y, 0, sizeof(*y));
@@ -66,12 +63,7 @@ static bool parse(st_npm_file *f, struct yaml *y, const char *data,
         st_npm__diag(f, "not valid UTF-8");
         return false;
     }
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.colorize = false;
-    y->diag = fy_diag_create(&dcfg);
-    if (y->diag)
-        fy_diag_set_collect_errors(y->diag, true);
+    y->diag = st_yaml_diag_new();
     memset(&cfg, 0, sizeof(cfg));
     /* aliases stay unresolved, so an alias bomb costs nothing (an alias
      * is never a scalar we read) */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host/host_int.h"
+#include "util/yaml.h"
 #include "util/banned.h"
 
 typedef struct frame {
@@ -45,19 +46,12 @@ struct firsterr {
     char msg[160];
 };
 
-/* The first error libfyaml collected. Errors are collected, never
- * printed: libfyaml 0.7.12 overflows a stack buffer when it formats an
- * error in a long line for anything but a terminal. */
+/* The first error of the parse, for the failure message. */
 static void first_error(struct firsterr *fe, struct fy_diag *diag)
 {
-    void *it = NULL;
-    struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-    if (!e || !e->msg)
-        return;
-    fe->got = true;
-    fe->line = e->line > 0 ? (unsigned)e->line : 0;
-    snprintf(fe->msg, sizeof(fe->msg), "%s", e->msg);
-    fe->msg[strcspn(fe->msg, "\n")] = 0;
+    unsigned col;
+    fe->got = st_yaml_diag_first(diag, &fe->line, &col, fe->msg,
+                                 sizeof(fe->msg));
 }
 
 static st_host__ynode *node(yload *ld, enum st_host__ytype t, unsigned line)
@@ -144,7 +138,6 @@ int st_host__yaml_parse(st_host__ynode **out, st_arena *arena,
 {
     yload ld = {arena, name, err, 0};
     struct fy_parse_cfg cfg;
-    struct fy_diag_cfg dcfg;
     struct fy_diag *diag = NULL;
     struct fy_parser *fyp = NULL;
     struct fy_event *ev;
@@ -162,12 +155,8 @@ int st_host__yaml_parse(st_host__ynode **out, st_arena *arena,
                      ST_HOST__MAX_LIST);
     if (memchr(data, 0, len))
         return yfail(&ld, ST_EINVALID, 1, "a NUL byte: not a text file");
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.colorize = false;
-    if (!(diag = fy_diag_create(&dcfg)))
+    if (!(diag = st_yaml_diag_new()))
         return yfail(&ld, ST_ENOMEM, 1, "out of memory");
-    fy_diag_set_collect_errors(diag, true);
     memset(&cfg, 0, sizeof(cfg));
     cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_DEFAULT_VERSION_AUTO;
     cfg.diag = diag;

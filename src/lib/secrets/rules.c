@@ -15,6 +15,7 @@
 #include <libfyaml.h>
 
 #include "secrets_int.h"
+#include "util/yaml.h"
 #include "util/banned.h"
 
 /* ---- regexes and lifetimes -------------------------------------------- */
@@ -590,17 +591,13 @@ static int close_node(load *ld, struct open *o)
     return 0;
 }
 
-/* libfyaml's first error (its line and column are 1-based). Errors are
- * collected, not printed: libfyaml 0.7.12 overflows a buffer when it
- * prints an error in a line of 80 columns or more to anything but a
- * terminal; collected errors are freed by fy_diag_destroy. */
+/* libfyaml's first error (collected, see st_yaml_diag_new). */
 static void yaml_error(load *ld, struct fy_diag *diag)
 {
-    void *it = NULL;
-    struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-    if (e && e->msg)
-        fail(ld, e->line > 0 ? (unsigned)e->line : 1, NULL,
-             "YAML: %s (column %d)", e->msg, e->column);
+    unsigned line, col;
+    char msg[256];
+    if (st_yaml_diag_first(diag, &line, &col, msg, sizeof(msg)))
+        fail(ld, line ? line : 1, NULL, "YAML: %s (column %u)", msg, col);
     else
         fail(ld, 1, NULL, "YAML: syntax error");
 }
@@ -641,7 +638,6 @@ static int scalar_text(load *ld, struct fy_token *tok, ynode *n)
 static int parse(load *ld, const char *yaml, size_t len, ynode **root)
 {
     struct fy_parse_cfg cfg;
-    struct fy_diag_cfg dcfg;
     struct fy_diag *diag = NULL;
     struct fy_parser *fyp = NULL;
     struct fy_event *ev;
@@ -656,13 +652,8 @@ static int parse(load *ld, const char *yaml, size_t len, ynode **root)
         return fail(ld, line_at(yaml, bad), NULL,
                     yaml[bad] ? "not UTF-8 text" : "a NUL byte");
 
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.colorize = false;
-    diag = fy_diag_create(&dcfg);
-    if (!diag)
+    if (!(diag = st_yaml_diag_new()))
         return oom(ld);
-    fy_diag_set_collect_errors(diag, true);
     memset(&cfg, 0, sizeof(cfg));
     /* flow collections may close at their key's indentation, as other
      * YAML readers allow */

@@ -60,20 +60,39 @@ struct firsterr {
     char msg[160];
 };
 
-/* The first error libfyaml collected. Errors are collected, never
- * printed: libfyaml 0.7.12 overflows a stack buffer when it formats an
- * error in a long line for anything but a terminal. */
-static void first_error(struct firsterr *fe, struct fy_diag *diag)
+struct fy_diag *st_yaml_diag_new(void)
+{
+    struct fy_diag_cfg dcfg;
+    struct fy_diag *d;
+
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.colorize = false;
+    if ((d = fy_diag_create(&dcfg)))
+        fy_diag_set_collect_errors(d, true);
+    return d;
+}
+
+bool st_yaml_diag_first(struct fy_diag *d, unsigned *line, unsigned *column,
+                        char *msg, size_t n)
 {
     void *it = NULL;
-    struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+    struct fy_diag_error *e = d ? fy_diag_errors_iterate(d, &it) : NULL;
+
     if (!e || !e->msg)
-        return;
-    fe->got = true;
-    fe->line = e->line > 0 ? (unsigned)e->line : 0;
-    fe->col = e->column > 0 ? (unsigned)e->column : 0;
-    snprintf(fe->msg, sizeof(fe->msg), "%s", e->msg);
-    fe->msg[strcspn(fe->msg, "\n")] = 0;
+        return false;
+    *line = e->line > 0 ? (unsigned)e->line : 0;
+    *column = e->column > 0 ? (unsigned)e->column : 0;
+    snprintf(msg, n, "%s", e->msg);
+    msg[strcspn(msg, "\n")] = 0;
+    return true;
+}
+
+/* The first error of the parse, for the failure message. */
+static void first_error(struct firsterr *fe, struct fy_diag *diag)
+{
+    fe->got = st_yaml_diag_first(diag, &fe->line, &fe->col, fe->msg,
+                                 sizeof(fe->msg));
 }
 
 static st_ynode *new_node(yload *ld, st_ytype t, unsigned line, unsigned col)
@@ -320,7 +339,6 @@ int st_yaml_parse(st_vec *docs, st_arena *a, const char *data, size_t len,
 {
     yload ld = {a, {0, 0, 0, 0}, e, NULL, 0};
     struct fy_parse_cfg cfg;
-    struct fy_diag_cfg dcfg;
     struct fy_diag *diag = NULL;
     struct fy_parser *fyp = NULL;
     struct fy_event *ev;
@@ -342,14 +360,10 @@ int st_yaml_parse(st_vec *docs, st_arena *a, const char *data, size_t len,
         return yfail(&ld, ST_EINVALID, 1, 1, "a NUL byte: not a text file");
     if (!(ld.anchors = st_map_new()))
         return yfail(&ld, ST_ENOMEM, 1, 1, "out of memory");
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.colorize = false;
-    if (!(diag = fy_diag_create(&dcfg))) {
+    if (!(diag = st_yaml_diag_new())) {
         yfail(&ld, ST_ENOMEM, 1, 1, "out of memory");
         goto done;
     }
-    fy_diag_set_collect_errors(diag, true);
     memset(&cfg, 0, sizeof(cfg));
     cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_DEFAULT_VERSION_AUTO;
     cfg.diag = diag;

@@ -17,6 +17,18 @@
 
 #include "util/util.h"
 
+/* libfyaml's diagnostics, for every YAML reader of strata. Errors are
+ * collected, never printed: libfyaml 0.7.12 overflows a stack buffer when
+ * it formats an error in a long line for anything but a terminal. Set the
+ * parse config's FYPCF_COLLECT_DIAG too; free with fy_diag_destroy (which
+ * frees the collected errors; fy_diag_unref does not). NULL: no memory. */
+struct fy_diag;
+struct fy_diag *st_yaml_diag_new(void);
+/* The first error collected into msg (n bytes, one line): false when
+ * there is none. line and column are libfyaml's (0: unknown). */
+bool st_yaml_diag_first(struct fy_diag *d, unsigned *line, unsigned *column,
+                        char *msg, size_t n);
+
 typedef enum st_ytype { ST_Y_SCALAR = 0, ST_Y_SEQ = 1, ST_Y_MAP = 2 } st_ytype;
 
 typedef struct st_ynode {
