@@ -26,6 +26,12 @@ PACKAGES=(
   # secrets and malware: baselines and oracles (ripgrep for bench/secrets,
   # pcre2test and yara to check rules with the engines' own tools)
   ripgrep pcre2-utils yara
+  # registries: a real registry, htpasswd for its basic auth, PyNaCl to
+  # write the encrypted sigstore key skopeo signs with
+  docker-registry apache2-utils python3-nacl
+  # the runtime monitor: eBPF (libbpf, bpftool for skeletons, libelf) and
+  # real containers to watch (runc, a static busybox as their rootfs)
+  libbpf-dev bpftool libelf-dev runc busybox-static
 )
 
 missing=()

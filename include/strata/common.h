@@ -33,7 +33,8 @@ enum {
     ST_EUNSUPPORTED = -6, /* valid but not supported (media type, format) */
     ST_EIO = -7,       /* operating-system I/O error */
     ST_EABORT = -8,    /* a callback asked to stop */
-    ST_EUSAGE = -9     /* the caller passed bad arguments */
+    ST_EUSAGE = -9,    /* the caller passed bad arguments */
+    ST_ESIGNATURE = -10 /* a required signature is missing or invalid */
 };
 
 /* An error: a code, the module that raised it, a message, and the error it

@@ -124,6 +124,15 @@ ST_API int st_host_audit_write(FILE *f,
                                const st_host_audit *a,
                                st_host_format fmt,
                                st_error **err);
+/* Writes any list of check outcomes (the host audit's, the registry
+ * audit's) in `fmt`; `kind` ("host", "registry") names the audit: JSON
+ * "kind": "<kind>-audit", JUnit suite "strata <kind>". */
+ST_API int st_audit_write(FILE *f,
+                          const st_host_result *const *results,
+                          size_t n,
+                          st_host_format fmt,
+                          const char *kind,
+                          st_error **err);
 /* Writes the check list: id, CIS number, severity, title (ST_EIO). */
 ST_API int st_host_audit_list(FILE *f, const st_host_audit *a,
                               st_error **err);

@@ -8,6 +8,8 @@
 #include "filter.h"
 #include "host.h"
 #include "image.h"
+#include "monitor.h"
+#include "registry.h"
 #include "report.h"
 #include "scan.h"
 #include "version.h"

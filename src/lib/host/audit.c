@@ -109,8 +109,15 @@ const st_host_result *st_host_audit_get(const st_host_audit *a, size_t i)
 int st_host_audit_write(FILE *f, const st_host_audit *a, st_host_format fmt,
                         st_error **err)
 {
-    return st_host__write(f, (const st_host__check *const *)a->checks.items,
-                          a->checks.len, fmt, err);
+    const st_host_result **r = st_calloc(a->checks.len + 1, sizeof(*r));
+    int rc;
+    if (!r)
+        return st_error_set(err, ST_ENOMEM, "host", "out of memory");
+    for (size_t i = 0; i < a->checks.len; i++)
+        r[i] = &((const st_host__check *)a->checks.items[i])->r;
+    rc = st_audit_write(f, r, a->checks.len, fmt, "host", err);
+    st_free(r);
+    return rc;
 }
 
 int st_host_audit_list(FILE *f, const st_host_audit *a, st_error **err)

@@ -206,8 +206,5 @@ void st_host__user_name(st_host__ctx *ctx, unsigned uid, char *buf,
 void st_host__group_name(st_host__ctx *ctx, unsigned gid, char *buf,
                          size_t n);
 
-/* Writers (report.c). */
-int st_host__write(FILE *f, const st_host__check *const *checks, size_t n,
-                   st_host_format fmt, st_error **err);
 
 #endif

@@ -13,34 +13,34 @@ static int io(FILE *f, st_error **err)
     return 0;
 }
 
-static void counts(const st_host__check *const *c, size_t n, size_t out[6])
+static void counts(const st_host_result *const *c, size_t n, size_t out[6])
 {
     memset(out, 0, 6 * sizeof(size_t));
     for (size_t i = 0; i < n; i++)
-        if ((unsigned)c[i]->r.status <= ST_HOST_NOT_RUN)
-            out[c[i]->r.status]++;
+        if ((unsigned)c[i]->status <= ST_HOST_NOT_RUN)
+            out[c[i]->status]++;
 }
 
 /* Skipped checks of one section sharing a reason, as one line: on a
  * host without Docker, dozens of them say the same thing. */
-static void skipped(FILE *f, const st_host__check *const *c, size_t from,
+static void skipped(FILE *f, const st_host_result *const *c, size_t from,
                     size_t to)
 {
     for (size_t i = from; i < to; i++) {
-        const st_host_result *r = &c[i]->r;
+        const st_host_result *r = c[i];
         size_t same = 0;
         bool first = true;
         if (r->status != ST_HOST_SKIP)
             continue;
         for (size_t j = from; j < to && first; j++)
-            if (j < i && c[j]->r.status == ST_HOST_SKIP &&
-                !strcmp(c[j]->r.evidence, r->evidence))
+            if (j < i && c[j]->status == ST_HOST_SKIP &&
+                !strcmp(c[j]->evidence, r->evidence))
                 first = false;
         if (!first)
             continue;
         for (size_t j = i; j < to; j++)
-            same += c[j]->r.status == ST_HOST_SKIP &&
-                    !strcmp(c[j]->r.evidence, r->evidence);
+            same += c[j]->status == ST_HOST_SKIP &&
+                    !strcmp(c[j]->evidence, r->evidence);
         if (same == 1)
             fprintf(f, "[SKIP] %-8s %s: %s\n       %s\n",
                     st_host_severity_name(r->severity), r->id, r->title,
@@ -51,13 +51,13 @@ static void skipped(FILE *f, const st_host__check *const *c, size_t from,
     }
 }
 
-static int table(FILE *f, const st_host__check *const *c, size_t n,
+static int table(FILE *f, const st_host_result *const *c, size_t n,
                  st_error **err)
 {
     size_t k[6], start = 0;
     for (size_t i = 0; i <= n; i++) {
-        const st_host_result *r = i < n ? &c[i]->r : NULL;
-        if (i == n || (i && strcmp(c[start]->r.section, r->section))) {
+        const st_host_result *r = i < n ? c[i] : NULL;
+        if (i == n || (i && strcmp(c[start]->section, r->section))) {
             skipped(f, c, start, i); /* the section that ends here */
             start = i;
         }
@@ -99,14 +99,14 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-static int json_report(FILE *f, const st_host__check *const *c, size_t n,
-                       st_error **err)
+static int json_report(FILE *f, const st_host_result *const *c, size_t n,
+                       const char *kind, st_error **err)
 {
     size_t k[6];
     json_t *doc = json_object(), *arr = json_array();
     counts(c, n, k);
     for (size_t i = 0; doc && arr && i < n; i++) {
-        const st_host_result *r = &c[i]->r;
+        const st_host_result *r = c[i];
         json_array_append_new(
             arr, json_pack("{s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
                            r->id, "cis", str_or_null(r->cis), "section",
@@ -119,7 +119,7 @@ static int json_report(FILE *f, const st_host__check *const *c, size_t n,
     if (doc && arr) {
         json_object_set_new(doc, "tool", json_string("strata"));
         json_object_set_new(doc, "version", json_string(st_version()));
-        json_object_set_new(doc, "kind", json_string("host-audit"));
+        json_object_set_new(doc, "kind", json_sprintf("%s-audit", kind));
         json_object_set_new(
             doc, "summary",
             json_pack("{s:I,s:I,s:I,s:I,s:I}", "pass",
@@ -152,12 +152,12 @@ static const char *sec_score(st_host_severity s)
                                  : "2.0";
 }
 
-static int sarif(FILE *f, const st_host__check *const *c, size_t n,
+static int sarif(FILE *f, const st_host_result *const *c, size_t n,
                  st_error **err)
 {
     json_t *rules = json_array(), *results = json_array(), *doc;
     for (size_t i = 0; rules && results && i < n; i++) {
-        const st_host_result *r = &c[i]->r;
+        const st_host_result *r = c[i];
         json_t *tags = json_array();
         if (r->cis)
             json_array_append_new(tags, json_string(r->cis));
@@ -216,21 +216,22 @@ static void xml(FILE *f, const char *s)
     }
 }
 
-static int junit(FILE *f, const st_host__check *const *c, size_t n,
-                 st_error **err)
+static int junit(FILE *f, const st_host_result *const *c, size_t n,
+                 const char *kind, st_error **err)
 {
     size_t k[6];
     counts(c, n, k);
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<testsuites name=\"strata host\" tests=\"%zu\" "
+               "<testsuites name=\"strata %s\" tests=\"%zu\" "
                "failures=\"%zu\" skipped=\"%zu\">\n"
-               "  <testsuite name=\"strata host\" tests=\"%zu\" "
+               "  <testsuite name=\"strata %s\" tests=\"%zu\" "
                "failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",
-            n, k[ST_HOST_FAIL], k[ST_HOST_SKIP], n, k[ST_HOST_FAIL],
-            k[ST_HOST_SKIP]);
+            kind, n, k[ST_HOST_FAIL], k[ST_HOST_SKIP], kind, n,
+            k[ST_HOST_FAIL], k[ST_HOST_SKIP]);
     for (size_t i = 0; i < n; i++) {
-        const st_host_result *r = &c[i]->r;
-        fprintf(f, "    <testcase classname=\"host.%s\" name=\"", r->section);
+        const st_host_result *r = c[i];
+        fprintf(f, "    <testcase classname=\"%s.%s\" name=\"", kind,
+                r->section);
         xml(f, r->id);
         if (r->cis) {
             fputs(" (", f);
@@ -260,18 +261,18 @@ static int junit(FILE *f, const st_host__check *const *c, size_t n,
     return io(f, err);
 }
 
-int st_host__write(FILE *f, const st_host__check *const *checks, size_t n,
-                   st_host_format fmt, st_error **err)
+int st_audit_write(FILE *f, const st_host_result *const *results, size_t n,
+                   st_host_format fmt, const char *kind, st_error **err)
 {
     switch (fmt) {
     case ST_HOST_FORMAT_TABLE:
-        return table(f, checks, n, err);
+        return table(f, results, n, err);
     case ST_HOST_FORMAT_JSON:
-        return json_report(f, checks, n, err);
+        return json_report(f, results, n, kind, err);
     case ST_HOST_FORMAT_SARIF:
-        return sarif(f, checks, n, err);
+        return sarif(f, results, n, err);
     case ST_HOST_FORMAT_JUNIT:
-        return junit(f, checks, n, err);
+        return junit(f, results, n, kind, err);
     }
     return st_error_set(err, ST_EUSAGE, "host", "unknown format");
 }

@@ -41,6 +41,8 @@ const char *st_strerror(int code)
         return "aborted";
     case ST_EUSAGE:
         return "usage error";
+    case ST_ESIGNATURE:
+        return "signature verification failed";
     default:
         return "unknown error";
     }

@@ -1,0 +1,83 @@
+/* The runtime rule engine: a compatible subset of Falco's rule language.
+ *
+ * A rules file is YAML: a sequence of items, each one of
+ *   - rule: NAME / desc / condition / output / priority / tags / enabled
+ *     / exceptions (ignored with a note) / append
+ *   - macro: NAME / condition
+ *   - list: NAME / items
+ *   - required_engine_version, required_plugin_versions: ignored
+ * Conditions: and, or, not, parentheses; comparisons =, !=, <, <=, >, >=,
+ * contains, icontains, startswith, endswith, glob, in (…), intersects,
+ * pmatch (…), exists; macros and lists by name, list items may be lists.
+ * Fields are those of event.h. A rule naming a field strata does not know
+ * (or a macro that does) is skipped with the reason, not an error; a
+ * syntax error is an error naming file:line.
+ * Internal; depends on util, util/yaml and event.h.
+ */
+#ifndef ST_MONITOR_RULES_H
+#define ST_MONITOR_RULES_H
+
+#include <stdbool.h>
+
+#include "monitor/event.h"
+
+typedef enum st_rule_priority {
+    ST_PRIO_DEBUG = 0,
+    ST_PRIO_INFORMATIONAL,
+    ST_PRIO_NOTICE,
+    ST_PRIO_WARNING,
+    ST_PRIO_ERROR,
+    ST_PRIO_CRITICAL,
+    ST_PRIO_ALERT,
+    ST_PRIO_EMERGENCY
+} st_rule_priority;
+const char *st_rule_priority_name(st_rule_priority p); /* "WARNING" */
+/* Any case, also Falco's "info"; false when unknown. */
+bool st_rule_priority_parse(const char *s, st_rule_priority *out);
+
+typedef struct st_rule_info {
+    const char *name;
+    const char *desc;
+    st_rule_priority priority;
+    const char *const *tags;
+    size_t tag_count;
+    const char *source_file; /* where it was defined */
+    unsigned line;
+} st_rule_info;
+
+typedef struct st_rule_skip {
+    const char *name;
+    const char *why; /* "unknown field k8s.pod.labels", "unsupported
+                        operator …", "source: k8s_audit" */
+} st_rule_skip;
+
+typedef struct st_rules st_rules;
+
+int st_rules_new(st_rules **out, st_error **err);
+/* Loads one rules file (YAML text; `name` is used in messages). Later
+ * files override and append to earlier ones, as in Falco. */
+int st_rules_load(st_rules *r, const char *yaml, size_t len,
+                  const char *name, st_error **err);
+/* Loads the built-in rules (rules/monitor/*.yaml, embedded). */
+int st_rules_load_builtin(st_rules *r, st_error **err);
+/* Compiles everything loaded; must be called before st_rules_eval. */
+int st_rules_compile(st_rules *r, st_error **err);
+
+size_t st_rules_count(const st_rules *r); /* enabled, compiled rules */
+const st_rule_info *st_rules_get(const st_rules *r, size_t i);
+size_t st_rules_skipped(const st_rules *r, const st_rule_skip **out);
+
+/* Evaluates every rule against an event (rules are indexed by event type
+ * so that an event costs only the rules that can match it). For each match
+ * fn gets the rule and its output template rendered for the event.
+ * Returns the number of rules that matched. */
+typedef void (*st_rule_hit_fn)(const st_rule_info *rule,
+                               const st_event *ev,
+                               const char *output,
+                               void *payload);
+size_t st_rules_eval(const st_rules *r, const st_event *ev,
+                     st_rule_hit_fn fn, void *payload);
+
+void st_rules_free(st_rules *r);
+
+#endif
