@@ -6,10 +6,12 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
-    {"image", cmd_image, "scan a container image (archive, layout, rootfs)"},
+    {"image", cmd_image, "scan a container image (archive, layout, rootfs, registry)"},
     {"fs", cmd_fs, "scan a source tree or directory"},
     {"host", cmd_host, "audit the container host and daemon (CIS Docker)"},
     {"config", cmd_config, "audit Dockerfiles, Kubernetes and compose files"},
+    {"registry", cmd_registry, "log in to a registry; audit its access control"},
+    {"monitor", cmd_monitor, "watch running containers for threats (eBPF); stats"},
     {"sbom", cmd_sbom, "write a CycloneDX or SPDX SBOM of an image"},
     {"db", cmd_db, "update and inspect the vulnerability database"},
     {"version", cmd_version, "print the version; compare package versions"},
