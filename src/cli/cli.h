@@ -71,6 +71,14 @@ typedef struct cli_scan_args {
     const char **yara_rules;
     size_t yara_rule_count;
     const char *clamav_db;
+    /* registries */
+    const char **insecure;
+    size_t insecure_count;
+    const char *registry_ca;
+    const char *cache_dir;
+    const char **keys;
+    size_t key_count;
+    bool require_signature;
 } cli_scan_args;
 
 #define CLI_SBOM 0x1u /* only SBOM formats */

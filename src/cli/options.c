@@ -11,7 +11,8 @@ enum {
     OPT_SINGLE, OPT_DB, OPT_SEV, OPT_UNFIXED, OPT_EXIT, OPT_IGNORE, OPT_VEX,
     OPT_SUPPRESSED, OPT_NOVULNS, OPT_SKIPDIR, OPT_SKIPFILE, OPT_DEV,
     OPT_SCANNERS, OPT_SECRETCFG, OPT_SECRETMAX, OPT_SECRETBIN, OPT_SHOWSECRETS,
-    OPT_YARA, OPT_CLAMAV
+    OPT_YARA, OPT_CLAMAV, OPT_INSECURE, OPT_REGCA, OPT_CACHE, OPT_KEY,
+    OPT_REQSIG
 };
 
 static const struct option all[] = {
@@ -43,6 +44,11 @@ static const struct option all[] = {
     {"show-secrets", no_argument, NULL, OPT_SHOWSECRETS},
     {"yara-rules", required_argument, NULL, OPT_YARA},
     {"clamav-db", required_argument, NULL, OPT_CLAMAV},
+    {"insecure-registry", required_argument, NULL, OPT_INSECURE},
+    {"registry-ca", required_argument, NULL, OPT_REGCA},
+    {"cache-dir", required_argument, NULL, OPT_CACHE},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"require-signature", no_argument, NULL, OPT_REQSIG},
     {NULL, 0, NULL, 0},
 };
 
@@ -231,6 +237,23 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
         case OPT_CLAMAV:
             a->clamav_db = optarg;
             break;
+        case OPT_INSECURE:
+            if (add_list(&a->insecure, &a->insecure_count, optarg, false) < 0)
+                return cli_fail("out of memory");
+            break;
+        case OPT_REGCA:
+            a->registry_ca = optarg;
+            break;
+        case OPT_CACHE:
+            a->cache_dir = optarg;
+            break;
+        case OPT_KEY:
+            if (add_list(&a->keys, &a->key_count, optarg, false) < 0)
+                return cli_fail("out of memory");
+            break;
+        case OPT_REQSIG:
+            a->require_signature = true;
+            break;
         default:
             return cli_fail("%s: bad option \"%s\" (see 'strata %s --help')",
                             cmd, argv[optind - 1], cmd);
@@ -239,6 +262,10 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
     if (optind != argc - 1)
         return cli_fail("%s: expected one %s (see 'strata %s --help')", cmd,
                         flags & CLI_PATH ? "path" : "reference", cmd);
+    if (a->require_signature && !a->key_count)
+        return cli_fail("%s: --require-signature needs a public key (--key "
+                        "FILE)",
+                        cmd);
     if (a->format == ST_FORMAT_SARIF)
         a->db_required = true;
     if (scanners_given && !vuln_scanner)
@@ -268,4 +295,6 @@ void cli_scan_args_release(cli_scan_args *a)
     free(a->skip_files);
     free(a->vex);
     free(a->yara_rules);
+    free(a->insecure);
+    free(a->keys);
 }

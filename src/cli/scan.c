@@ -137,6 +137,13 @@ int cli_scan_and_report(const cli_scan_args *a)
 
     memset(&pr, 0, sizeof(pr));
     io.platform = a->platform;
+    io.insecure_registries = a->insecure;
+    io.insecure_registry_count = a->insecure_count;
+    io.registry_ca = a->registry_ca;
+    io.cache_dir = a->cache_dir;
+    io.keys = a->keys;
+    io.key_count = a->key_count;
+    io.require_signature = a->require_signature;
     if (st_image_open(&img, a->ref, &io, &err) < 0)
         return cli_fail_err(err, NULL);
     if (tty_progress) {

@@ -8,12 +8,20 @@
 #include "util/util.h"
 #include "walk/decomp.h"
 
-/* Where a blob's bytes are: a range of an open file. */
+/* Where a blob's bytes are: a range of an open file, or a stream that is
+ * read once, in order (a registry download). */
 typedef struct st_blobloc {
     int fd;
     bool owns_fd; /* close fd when done */
     uint64_t off;
     uint64_t len;
+    /* A stream (fd is -1, off and len unused): read() gives up to n
+     * bytes, 0 at its verified end, or a negative ST_E* with a reason in
+     * why; close() frees it. */
+    void *stream;
+    long (*read)(void *stream, void *buf, size_t n, char *why,
+                 size_t whylen);
+    void (*close)(void *stream);
 } st_blobloc;
 
 /* A layer as the walker needs it. */
@@ -32,10 +40,12 @@ typedef enum st_source_kind {
     ST_SRC_DOCKER_ARCHIVE,
     ST_SRC_OCI,
     ST_SRC_OCI_ARCHIVE,
-    ST_SRC_DIR
+    ST_SRC_DIR,
+    ST_SRC_REGISTRY
 } st_source_kind;
 
 struct st_tarindex;
+struct st_image_registry;
 
 struct st_image {
     st_arena *arena;
@@ -45,6 +55,10 @@ struct st_image {
     int fd;              /* archive file, or layout directory; -1 */
     struct st_tarindex *tar; /* archives: the member index */
     size_t max_json;
+    /* Registries: the client and the repository. Layers may come as
+     * streams, which can be read only once. */
+    struct st_image_registry *reg;
+    bool sequential;
 };
 
 /* Finds a blob by name ("index.json", "blobs/sha256/…", a member of an
@@ -65,9 +79,35 @@ int st_image__read_blob(struct st_image *img, const char *name,
 int st_image__apply_config(struct st_image *img, const char *json,
                            size_t len, const char *what, st_error **err);
 
+/* Reads a manifest or index by digest: a blob of a layout, or a
+ * registry's /manifests/<digest>; verified like st_image__read_blob. */
+int st_image__read_manifest(struct st_image *img, const char *digest,
+                            const char *what, int64_t size, st_buf *out,
+                            st_error **err);
+
 /* The sources. */
 int st_source__oci(struct st_image *img, const char *tag,
                    const st_image_options *opts, st_error **err);
+/* Loads an image from a manifest or index document already read and
+ * verified (`digest`, `media_type` as the registry sent them; NULL when
+ * unknown): picks the platform of an index, reads the config. */
+int st_source__oci_document(struct st_image *img, const char *json,
+                            size_t len, const char *digest,
+                            const char *media_type,
+                            const st_image_options *opts, st_error **err);
+int st_source__registry(struct st_image *img, const char *ref,
+                        const st_image_options *opts, st_error **err);
+void st_source__registry_free(struct st_image *img);
+int st_source__registry_read(struct st_image *img, const char *name,
+                             const char *what, const char *digest,
+                             int64_t size, size_t max, bool manifest,
+                             st_buf *out, st_error **err);
+int st_source__registry_layer(struct st_image *img, size_t i,
+                              st_blobloc *loc, st_error **err);
+/* "os/arch[/variant]" (NULL: the host's) into its parts (ST_EUSAGE). */
+int st_image__parse_platform(const char *spec, char *os, size_t oslen,
+                             char *arch, size_t archlen, char *variant,
+                             size_t varlen, st_error **err);
 int st_source__docker_archive(struct st_image *img, const char *tag,
                               st_error **err);
 

@@ -96,6 +96,24 @@ int st_result__set_image(st_result *r, const st_image_info *in)
     o->layer_count = in->layer_count;
     o->repo_tags = tags;
     o->repo_tag_count = in->repo_tag_count;
+    if (in->signature_count) {
+        st_signature_info *sigs =
+            st_arena_alloc(a, in->signature_count * sizeof(*sigs));
+        if (!sigs)
+            return ST_ENOMEM;
+        for (size_t i = 0; i < in->signature_count; i++) {
+            const st_signature_info *s = &in->signatures[i];
+            sigs[i].valid = s->valid;
+            sigs[i].key = st_arena_strdup(a, s->key);
+            sigs[i].signed_digest = st_arena_strdup(a, s->signed_digest);
+            sigs[i].identity = st_arena_strdup(a, s->identity);
+            sigs[i].annotations_json = st_arena_strdup(a,
+                                                       s->annotations_json);
+            sigs[i].problem = st_arena_strdup(a, s->problem);
+        }
+        o->signatures = sigs;
+        o->signature_count = in->signature_count;
+    }
     return 0;
 }
 

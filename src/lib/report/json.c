@@ -60,15 +60,40 @@ static json_t *layers_json(const st_image_info *img, const st_result *r,
     return a;
 }
 
+/* Cosign signatures checked with --key; the payload's annotations as
+ * they were signed (an object), or null. */
+static json_t *signatures_json(const st_image_info *img)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < img->signature_count; i++) {
+        const st_signature_info *s = &img->signatures[i];
+        json_t *ann = s->annotations_json
+                          ? json_loads(s->annotations_json, 0, NULL)
+                          : NULL;
+        json_t *o = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "valid",
+                              s->valid ? 1 : 0, "key", J(s->key),
+                              "signed_digest", J(s->signed_digest),
+                              "identity", J(s->identity), "annotations",
+                              ann ? ann : json_null(), "problem",
+                              J(s->problem));
+        if (!o || json_array_append_new(a, o) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 static json_t *artifact_json(const st_result *r,
                              const st_report_options *opts)
 {
     static const st_image_info none;
     const st_image_info *img = st_result_image(r);
+    json_t *o;
 
     if (!img)
         img = &none;
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+    o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                      " s:o, s:o, s:o, s:o}",
                      "ref", J(img->ref),
                      "source", J(img->source),
@@ -83,6 +108,10 @@ static json_t *artifact_json(const st_result *r,
                      "repo_tags",
                      string_array(img->repo_tags, img->repo_tag_count),
                      "layers", layers_json(img, r, opts));
+    /* Only when signatures were checked: other reports keep their keys. */
+    if (o && img->signature_count)
+        json_object_set_new(o, "signatures", signatures_json(img));
+    return o;
 }
 
 static json_t *os_json(const st_os_info *os)

@@ -179,32 +179,21 @@ static int load_layers(st_image *img, const json_t *m, const char *what,
     return 0;
 }
 
-static int load_manifest(st_image *img, const json_t *desc, unsigned depth,
+/* A manifest or index document, read and verified. */
+static int load_document(st_image *img, const char *data, size_t len,
+                         const char *digest, const char *dmt, unsigned depth,
                          const struct platform *plat, st_error **err)
 {
-    const char *digest = st_json_str(desc, "digest");
-    const char *dmt = st_json_str(desc, "mediaType");
-    const char *name, *mt, *cdigest, *cmt, *cname, *what, *cwhat;
+    const char *mt, *cdigest, *cmt, *cname, *what, *cwhat;
     st_buf b = ST_BUF_INIT(0);
     json_t *m = NULL, *config;
     int rc;
 
-    if (depth > MAX_DEPTH)
-        return st_error_set(err, ST_ELIMIT, "source",
-                            "%s: image indexes nested too deep",
-                            img->info.path);
     what = st_arena_printf(img->arena, "manifest %s",
                            digest ? digest : "(no digest)");
     if (!what)
         return st_error_set(err, ST_ENOMEM, "source", "out of memory");
-    if ((rc = blob_name(img, digest, "index.json", &name, err)) < 0)
-        return rc;
-    if (dmt && !is_index(dmt) && !is_manifest(dmt))
-        return st_error_set(err, ST_EUNSUPPORTED, "source",
-                            "%s: unsupported media type \"%s\"", what, dmt);
-    ST_CHECK(st_image__read_blob(img, name, what, digest, desc_size(desc),
-                                 img->max_json, &b, err));
-    ST_CHECK(st_json_load(&m, b.ptr, b.len, what, err));
+    ST_CHECK(st_json_load(&m, data, len, what, err));
     mt = st_json_str(m, "mediaType");
     if (!mt)
         mt = dmt;
@@ -265,6 +254,60 @@ done:
     return rc;
 }
 
+static int load_manifest(st_image *img, const json_t *desc, unsigned depth,
+                         const struct platform *plat, st_error **err)
+{
+    const char *digest = st_json_str(desc, "digest");
+    const char *dmt = st_json_str(desc, "mediaType");
+    const char *name, *what;
+    st_buf b = ST_BUF_INIT(0);
+    int rc;
+
+    if (depth > MAX_DEPTH)
+        return st_error_set(err, ST_ELIMIT, "source",
+                            "%s: image indexes nested too deep",
+                            img->info.path);
+    what = st_arena_printf(img->arena, "manifest %s",
+                           digest ? digest : "(no digest)");
+    if (!what)
+        return st_error_set(err, ST_ENOMEM, "source", "out of memory");
+    if ((rc = blob_name(img, digest, "index.json", &name, err)) < 0)
+        return rc;
+    if (dmt && !is_index(dmt) && !is_manifest(dmt))
+        return st_error_set(err, ST_EUNSUPPORTED, "source",
+                            "%s: unsupported media type \"%s\"", what, dmt);
+    rc = st_image__read_manifest(img, digest, what, desc_size(desc), &b, err);
+    if (rc == 0)
+        rc = load_document(img, b.ptr, b.len, digest, dmt, depth, plat, err);
+    st_buf_release(&b);
+    return rc;
+}
+
+static int want_platform(struct platform *plat, const st_image_options *opts,
+                         st_error **err)
+{
+    memset(plat, 0, sizeof(*plat));
+    return st_image__parse_platform(opts->platform, plat->os,
+                                    sizeof(plat->os), plat->arch,
+                                    sizeof(plat->arch), plat->variant,
+                                    sizeof(plat->variant), err);
+}
+
+int st_source__oci_document(st_image *img, const char *json, size_t len,
+                            const char *digest, const char *media_type,
+                            const st_image_options *opts, st_error **err)
+{
+    struct platform plat;
+    int rc;
+
+    if ((rc = want_platform(&plat, opts, err)) < 0)
+        return rc;
+    /* A registry's Content-Type may be a generic one: trust the body's. */
+    if (media_type && !is_index(media_type) && !is_manifest(media_type))
+        media_type = NULL;
+    return load_document(img, json, len, digest, media_type, 0, &plat, err);
+}
+
 static const char *ref_name(const json_t *d)
 {
     json_t *ann = st_json_obj(d, "annotations");
@@ -280,26 +323,8 @@ int st_source__oci(st_image *img, const char *tag,
     size_t i, n;
     int rc;
 
-    memset(&plat, 0, sizeof(plat));
-    if (opts->platform) {
-        char tmp[96];
-        char *os, *arch, *var, *save = NULL;
-        snprintf(tmp, sizeof(tmp), "%s", opts->platform);
-        os = strtok_r(tmp, "/", &save);
-        arch = os ? strtok_r(NULL, "/", &save) : NULL;
-        var = arch ? strtok_r(NULL, "/", &save) : NULL;
-        if (!os || !arch || strtok_r(NULL, "/", &save))
-            return st_error_set(err, ST_EUSAGE, "source",
-                                "--platform %s: expected os/arch[/variant]",
-                                opts->platform);
-        snprintf(plat.os, sizeof(plat.os), "%s", os);
-        snprintf(plat.arch, sizeof(plat.arch), "%s", arch);
-        snprintf(plat.variant, sizeof(plat.variant), "%s", var ? var : "");
-    } else {
-        st_image__host_platform(plat.os, sizeof(plat.os), plat.arch,
-                                sizeof(plat.arch), plat.variant,
-                                sizeof(plat.variant));
-    }
+    if ((rc = want_platform(&plat, opts, err)) < 0)
+        return rc;
     ST_CHECK(st_image__read_blob(img, "index.json", "index.json", NULL, -1,
                                  img->max_json, &b, err));
     ST_CHECK(st_json_load(&index, b.ptr, b.len, "index.json", err));

@@ -92,7 +92,9 @@ int st_pread_full(int fd, void *buf, size_t n, uint64_t off)
 
 static void layer_close(struct producer *pr)
 {
-    if (pr->layer_open && pr->loc.owns_fd)
+    if (pr->layer_open && pr->loc.stream)
+        pr->loc.close(pr->loc.stream);
+    else if (pr->layer_open && pr->loc.owns_fd)
         close(pr->loc.fd);
     pr->layer_open = false;
     st_decomp_free(pr->dec);
@@ -107,11 +109,34 @@ static void fail(struct producer *pr, int code, const char *fmt, const char *a)
     snprintf(pr->why, sizeof(pr->why), fmt, a);
 }
 
+/* Reads what a stream has (at least one byte, or its end). */
+static size_t refill_stream(struct producer *pr)
+{
+    char why[200] = "";
+    long r;
+
+    pr->in_pos = pr->in_len = 0;
+    if (!pr->layer_open)
+        return 0;
+    r = pr->loc.read(pr->loc.stream, pr->in, IN_SIZE, why, sizeof(why));
+    if (r < 0) {
+        fail(pr, (int)r, "%s", why[0] ? why : st_strerror((int)r));
+        return 0;
+    }
+    if (pr->hash_inline)
+        st_sha256_update(pr->hash, pr->in, (size_t)r);
+    pr->blob_read += (uint64_t)r;
+    pr->in_len = (size_t)r;
+    return (size_t)r;
+}
+
 /* Refills the input buffer; returns bytes available (0 at end). */
 static size_t refill(struct producer *pr)
 {
     uint64_t left = pr->loc.len - pr->blob_read;
     size_t n = left < IN_SIZE ? (size_t)left : IN_SIZE;
+    if (pr->loc.stream)
+        return refill_stream(pr);
     pr->in_pos = pr->in_len = 0;
     if (n == 0)
         return 0;
@@ -209,7 +234,7 @@ static int produce(struct producer *pr, st_chunk *c, uint8_t *buf)
      * digest can be judged even when the data could not be decoded (the
      * hasher thread, when there is one, reads every blob whole). */
     if (pr->hash_inline && (!pr->err || pr->err == ST_EINVALID)) {
-        while (pr->layer_open && refill(pr))
+        while (pr->layer_open && refill(pr) && !pr->err)
             ;
     }
     if (!pr->err && pr->dec) {
@@ -367,7 +392,8 @@ int st_pipeline_start(st_pipeline **out, st_image *img, const size_t *order,
         pthread_cond_init(&p->cv_hash, NULL);
         p->hashes = st_calloc(n ? n : 1, sizeof(*p->hashes));
         p->hbuf = st_malloc(IN_SIZE);
-        if (p->hashes && p->hbuf &&
+        /* Streamed layers can be read only once: hash them inline. */
+        if (!img->sequential && p->hashes && p->hbuf &&
             pthread_create(&p->hasher, NULL, hasher_main, p) == 0) {
             p->hasher_on = true;
             p->pr.hash_inline = false;
