@@ -32,6 +32,9 @@ PACKAGES=(
   # the runtime monitor: eBPF (libbpf, bpftool for skeletons, libelf) and
   # real containers to watch (runc, a static busybox as their rootfs)
   libbpf-dev bpftool libelf-dev runc busybox-static
+  # server mode: HTTP (libmicrohttpd), PostgreSQL (client library and a
+  # real server the tests start), wrk for bench/serve
+  libmicrohttpd-dev libpq-dev postgresql wrk
 )
 
 missing=()

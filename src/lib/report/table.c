@@ -195,6 +195,18 @@ static int header(const out *o, const st_result *r)
         short_digest(dig, sizeof(dig), img->config_digest);
         ST_CHECK(field(o, "Config", dig, NULL));
     }
+    for (size_t i = 0; img && i < img->signature_count; i++) {
+        const st_signature_info *s = &img->signatures[i];
+        st_buf_reset(&b);
+        if (s->valid)
+            ST_CHECK(st_buf_printf(&b, "valid (key %s%s%s)", s->key,
+                                   s->identity ? ", identity " : "",
+                                   s->identity ? s->identity : ""));
+        else
+            ST_CHECK(st_buf_printf(&b, "NOT valid: %s",
+                                   s->problem ? s->problem : "unknown"));
+        ST_CHECK(field(o, i ? "" : "Signatures", b.ptr, NULL));
+    }
     st_buf_reset(&b);
     ST_CHECK(st_buf_printf(&b, "%zu", img ? img->layer_count : 0));
     ST_CHECK(field(o, "Layers", b.ptr, NULL));
