@@ -273,6 +273,19 @@ ST_API const st_storage_mount *st_result_storage(const st_result *r,
 /* Frees a result; NULL is allowed. */
 ST_API void st_result_free(st_result *r);
 
+/* Reads a JSON report (st_report_write with ST_FORMAT_JSON, schema
+ * strata.scan/v1) back into a result holding its image, OS and packages,
+ * ready for st_vulndb_match: stored inventories are re-matched this way
+ * without scanning the image again. Vulnerabilities and findings of the
+ * document are not read. ST_EINVALID names `what` when the document is
+ * not JSON or a package lacks type, name or version; ST_EUNSUPPORTED for
+ * another schema. */
+ST_API int st_result_load_json(st_result **out,
+                               const char *json,
+                               size_t len,
+                               const char *what,
+                               st_error **err);
+
 #ifdef __cplusplus
 }
 #endif
