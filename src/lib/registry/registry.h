@@ -138,7 +138,12 @@ typedef struct st_reg_config {
 typedef struct st_reg st_reg;
 
 /* A client for one registry host (as in st_regref.host). Nothing is sent
- * yet. The config and its strings are borrowed for the client's life. */
+ * yet. The config and its strings are borrowed for the client's life; a
+ * NULL config means all defaults. ST_EUSAGE for a host that is not
+ * host[:port], ST_ENOTFOUND/ST_EIO for an unreadable cfg->ca_file.
+ * Thread-safety: a client may be shared by threads. Its token cache,
+ * credentials and scheme are locked; st_reg_do calls are serialised on
+ * the client's one connection; every blob stream has its own. */
 int st_reg_open(st_reg **out, const char *host, const st_reg_config *cfg,
                 st_error **err);
 void st_reg_free(st_reg *r);
@@ -180,7 +185,10 @@ typedef struct st_reg_response {
  * fetched from the Bearer realm for req->scope, anonymous when there are
  * no credentials) and retries transient failures. HTTP error statuses are
  * not errors here: the caller reads resp->status. Errors: ST_EIO (network,
- * TLS: "<host>: <curl's text>"), ST_ELIMIT, ST_ENOMEM. */
+ * TLS: "<host>: <curl's text>"), ST_ELIMIT, ST_ENOMEM; ST_EINVALID
+ * when the docker config is malformed or the challenge cannot be parsed.
+ * `resp` needs no initialisation; it is owned by the caller, who releases
+ * it with st_reg_response_release (harmless after an error too). */
 int st_reg_do(st_reg *r, const st_reg_request *req, st_reg_response *resp,
               st_error **err);
 void st_reg_response_release(st_reg_response *resp);
@@ -221,13 +229,26 @@ int st_reg_list_tags(st_reg *r, const char *repo, st_arena *arena,
  * renamed into place only when the digest matched. */
 typedef struct st_blobstream st_blobstream;
 
+/* Opening sends the request and waits for the response status: 404 is
+ * ST_ENOTFOUND, 401/403 ST_EIO ("…; run strata registry login"), network
+ * errors ST_EIO, all after retries. `size` is the descriptor's size (-1:
+ * unknown). A verified copy in cfg->cache_dir is used instead of the
+ * network. The stream borrows `r`, which must outlive it. */
 int st_reg_open_blob(st_reg *r, const char *repo, const char *digest,
                      int64_t size, st_blobstream **out, st_error **err);
 /* Up to n bytes; 0 at the verified end; negative ST_E* on error with a
- * one-line reason in why. */
+ * one-line reason in why (ST_EDIGEST: "blob sha256:… does not match its
+ * digest …: tampered or corrupt"; ST_EIO: network). Errors are sticky.
+ * One thread at a time per stream, which need not be the thread that
+ * opened it; streams of one client may be read by different threads. */
 ssize_t st_blobstream_read(st_blobstream *s, void *buf, size_t n,
                            char *why, size_t whylen);
+/* Closes the transfer; a temporary cache file of an unfinished or failed
+ * blob is removed. NULL is allowed. */
 void st_blobstream_close(st_blobstream *s);
+/* True when the stream reads a verified copy from cfg->cache_dir (no
+ * network). */
+bool st_blobstream_cached(const st_blobstream *s);
 
 /* The cached copy of a blob: an open fd (O_RDONLY) and its size, or -1
  * when absent. Cached files are trusted: only verified blobs get there. */

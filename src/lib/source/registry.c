@@ -72,18 +72,11 @@ int st_source__registry_layer(st_image *img, size_t i, st_blobloc *loc,
     struct st_image_registry *r = img->reg;
     const st_layer_rt *l = &img->layers[i];
     st_blobstream *bs = NULL;
-    uint64_t size;
-    int fd, rc;
+    int rc;
 
+    /* A verified copy in the cache is read from there by the stream. */
     memset(loc, 0, sizeof(*loc));
     loc->fd = -1;
-    if (r->cfg.cache_dir &&
-        (fd = st_blobcache_open(r->cfg.cache_dir, l->digest, &size)) >= 0) {
-        loc->fd = fd;
-        loc->owns_fd = true;
-        loc->len = size;
-        return 0;
-    }
     if ((rc = st_reg_open_blob(r->client, r->ref.repository, l->digest,
                                l->size, &bs, err)) < 0)
         return rc;
@@ -216,36 +209,3 @@ oom:
     goto done;
 }
 
-/* TEMPORARY: weak stand-ins until the registry client lands. */
-#define WEAK __attribute__((weak))
-WEAK int st_blobcache_open(const char *d, const char *g, uint64_t *s)
-{ (void)d; (void)g; (void)s; return -1; }
-WEAK void st_blobstream_close(st_blobstream *s) { (void)s; }
-WEAK ssize_t st_blobstream_read(st_blobstream *s, void *b, size_t n, char *w,
-                                size_t wl)
-{ (void)s; (void)b; (void)n; (void)w; (void)wl; return ST_EUNSUPPORTED; }
-WEAK void st_cosign_sigs_free(st_cosign_sig *s, size_t n) { (void)s; (void)n; }
-WEAK int st_cosign_verify(st_reg *r, const char *repo, const char *d,
-                          const char *const *k, size_t nk, st_cosign_sig **o,
-                          size_t *n, st_error **err)
-{ (void)r; (void)repo; (void)d; (void)k; (void)nk; *o = NULL; *n = 0;
-  return st_error_set(err, ST_EUNSUPPORTED, "source", "not built yet"); }
-WEAK void st_reg_free(st_reg *r) { (void)r; }
-WEAK int st_reg_get_blob(st_reg *r, const char *repo, const char *d, int64_t s,
-                         size_t m, st_buf *o, st_error **err)
-{ (void)r; (void)repo; (void)d; (void)s; (void)m; (void)o;
-  return st_error_set(err, ST_EUNSUPPORTED, "source", "not built yet"); }
-WEAK int st_reg_get_manifest(st_reg *r, const char *repo, const char *ref,
-                             size_t m, st_buf *b, char **mt, char d[72],
-                             st_error **err)
-{ (void)r; (void)repo; (void)ref; (void)m; (void)b; (void)mt; (void)d;
-  return st_error_set(err, ST_EUNSUPPORTED, "source", "not built yet"); }
-WEAK int st_reg_open(st_reg **o, const char *h, const st_reg_config *c,
-                     st_error **err)
-{ (void)h; (void)c; *o = NULL;
-  return st_error_set(err, ST_EUNSUPPORTED, "source",
-                      "pulling from registries is not built yet"); }
-WEAK int st_reg_open_blob(st_reg *r, const char *repo, const char *d,
-                          int64_t s, st_blobstream **o, st_error **err)
-{ (void)r; (void)repo; (void)d; (void)s; *o = NULL;
-  return st_error_set(err, ST_EUNSUPPORTED, "source", "not built yet"); }
