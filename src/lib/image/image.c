@@ -519,6 +519,16 @@ opened:
     if (opts->platform && img->kind != ST_SRC_DIR &&
         (rc = check_platform(img, opts->platform, err)) < 0)
         goto done;
+    if ((opts->key_count || opts->require_signature) &&
+        img->kind != ST_SRC_REGISTRY) {
+        rc = st_error_set(err, opts->require_signature ? ST_ESIGNATURE
+                                                       : ST_EUSAGE,
+                          "image",
+                          "%s: --key, --require-signature: only images in a "
+                          "registry carry cosign signatures",
+                          img->info.path);
+        goto done;
+    }
     *out = img;
     return 0;
 oom:

@@ -33,6 +33,8 @@ struct producer {
     char why[256];
     bool done;           /* all layers ended */
     bool hash_inline;    /* no hasher thread: hash blobs here */
+    bool stream_end;     /* a stream reached its end: it verified the
+                            digest itself, so it is not hashed here */
     struct st_pipeline *pipe;
 };
 
@@ -96,6 +98,7 @@ static void layer_close(struct producer *pr)
         pr->loc.close(pr->loc.stream);
     else if (pr->layer_open && pr->loc.owns_fd)
         close(pr->loc.fd);
+    pr->loc.stream = NULL;
     pr->layer_open = false;
     st_decomp_free(pr->dec);
     pr->dec = NULL;
@@ -123,8 +126,7 @@ static size_t refill_stream(struct producer *pr)
         fail(pr, (int)r, "%s", why[0] ? why : st_strerror((int)r));
         return 0;
     }
-    if (pr->hash_inline)
-        st_sha256_update(pr->hash, pr->in, (size_t)r);
+    pr->stream_end = r == 0;
     pr->blob_read += (uint64_t)r;
     pr->in_len = (size_t)r;
     return (size_t)r;
@@ -159,6 +161,7 @@ static int layer_open(struct producer *pr)
     pr->blob_read = pr->produced = 0;
     pr->in_pos = pr->in_len = 0;
     pr->err = 0;
+    pr->stream_end = false;
     pr->why[0] = 0;
     st_sha256_reset(pr->hash);
     if (st_image__open_layer(pr->img, pr->order[pr->step], &pr->loc, &e)) {
@@ -248,7 +251,11 @@ static int produce(struct producer *pr, st_chunk *c, uint8_t *buf)
     c->comp = pr->comp;
     c->err = pr->err;
     memcpy(c->why, pr->why, sizeof(c->why));
-    if (pr->hash_inline) {
+    if (pr->loc.stream) {
+        const char *want = pr->img->layers[pr->order[pr->step]].digest;
+        snprintf(c->digest, sizeof(c->digest), "%s",
+                 pr->stream_end && !pr->err && want ? want : "unverified");
+    } else if (pr->hash_inline) {
         st_sha256_final(pr->hash, c->digest);
     } else {
         st_pipeline *p = pr->pipe;

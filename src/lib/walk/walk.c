@@ -574,9 +574,10 @@ int st_walk_image(st_walk *w, st_image *img, const st_walk_options *opts,
         stats->layers++;
         stats->bytes_compressed += f.end->blob_size;
         stats->bytes_uncompressed += f.bytes;
-        /* Digests first: tampering explains any other failure. */
+        /* Digests first: tampering explains any other failure. A stream
+         * (a registry download) verifies its own digest and says so. */
         if (f.end->err == ST_EIO || f.end->err == ST_ENOTFOUND ||
-            f.end->err == ST_ENOMEM) {
+            f.end->err == ST_ENOMEM || f.end->err == ST_EDIGEST) {
             rc = layer_error(err, img, i, f.end->err, "%s", f.end->why);
             goto done;
         }
