@@ -21,6 +21,9 @@ check src/lib/config '(source|image|walk|report|vulndb)/' "the config audit depe
 check src/lib/host '(source|image|walk|analyze|inventory|report|vulndb)/' "the host audit depends on util only"
 check src/lib/secrets '(source|image|walk|analyze|inventory|report|vulndb)/' "the secrets engine depends on util only"
 check src/lib/malware '(source|image|walk|analyze|inventory|report|vulndb)/' "the malware engine depends on util only"
+check src/lib/registry '(source|image|walk|analyze|inventory|report|vulndb|host|config)/' "the registry client depends on util and the public API only"
+check src/lib/server '(source|image|walk|analyze|inventory|report|vulndb|host|config)/' "the server depends on util, the registry client, its store and the public API only"
+check src/lib/monitor '(source|image|walk|analyze|inventory|report|vulndb|host|config|registry|server)/' "the runtime monitor depends on util only"
 check src/cli '(util|source|image|walk|analyze|inventory|report)/' "the CLI uses only include/strata"
 for f in src/lib/analyze/*.c; do
   self=$(basename "$f" .c)
