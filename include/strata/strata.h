@@ -12,6 +12,7 @@
 #include "registry.h"
 #include "report.h"
 #include "scan.h"
+#include "server.h"
 #include "version.h"
 #include "vulndb.h"
 

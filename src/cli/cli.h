@@ -27,6 +27,7 @@ int cmd_host(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints "strata: <message>" (one line) to stderr and returns EXIT_ERROR. */
 int cli_fail(const char *fmt, ...) ST_PRINTF(1, 2);

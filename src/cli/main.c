@@ -11,6 +11,7 @@ static const cli_command commands[] = {
     {"host", cmd_host, "audit the container host and daemon (CIS Docker)"},
     {"config", cmd_config, "audit Dockerfiles, Kubernetes and compose files"},
     {"registry", cmd_registry, "log in to a registry; audit its access control"},
+    {"serve", cmd_serve, "run the scanning service (HTTP API, SQLite/PostgreSQL)"},
     {"monitor", cmd_monitor, "watch running containers for threats (eBPF); stats"},
     {"sbom", cmd_sbom, "write a CycloneDX or SPDX SBOM of an image"},
     {"db", cmd_db, "update and inspect the vulnerability database"},
