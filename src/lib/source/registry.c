@@ -2,6 +2,7 @@
  * loaded like an OCI layout's (index, platform, config); layers stream
  * from the registry into the walk, or come from the blob cache. With keys,
  * cosign signatures are checked before anything is scanned. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,15 +56,134 @@ int st_source__registry_read(st_image *img, const char *name,
     return rc;
 }
 
-static long stream_read(void *s, void *buf, size_t n, char *why,
-                        size_t whylen)
+/* A layer downloads on its own thread into a ring buffer while the
+ * pipeline inflates what arrived: the network and the decompressor
+ * overlap instead of taking turns (the blob stream is pull-driven, so
+ * without this nothing is received while the reader is busy). */
+#define RING (8u << 20)
+#define CHUNK (256u << 10)
+
+struct prefetch {
+    st_blobstream *bs;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *ring;
+    size_t head, len; /* filled region [head, head + len) mod RING */
+    bool eof, stop;
+    long err;
+    char why[200];
+};
+
+static void *prefetch_main(void *arg)
 {
-    return (long)st_blobstream_read(s, buf, n, why, whylen);
+    struct prefetch *p = arg;
+    for (;;) {
+        size_t tail, room;
+        char why[200] = "";
+        ssize_t r;
+
+        pthread_mutex_lock(&p->mu);
+        while (p->len == RING && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        tail = (p->head + p->len) % RING;
+        room = RING - p->len;
+        if (room > RING - tail)
+            room = RING - tail; /* contiguous part */
+        pthread_mutex_unlock(&p->mu);
+        /* [tail, tail + room) is free: only this thread writes there. */
+        r = st_blobstream_read(p->bs, p->ring + tail,
+                               room < CHUNK ? room : CHUNK, why, sizeof(why));
+        pthread_mutex_lock(&p->mu);
+        if (r <= 0) {
+            p->eof = true;
+            p->err = (long)r;
+            memcpy(p->why, why, sizeof(why));
+        } else {
+            p->len += (size_t)r;
+        }
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (r <= 0)
+            break;
+    }
+    return NULL;
 }
 
-static void stream_close(void *s)
+static long prefetch_read(void *arg, void *buf, size_t n, char *why,
+                          size_t whylen)
 {
-    st_blobstream_close(s);
+    struct prefetch *p = arg;
+    long got;
+
+    pthread_mutex_lock(&p->mu);
+    while (!p->len && !p->eof)
+        pthread_cond_wait(&p->cv, &p->mu);
+    if (!p->len) {
+        got = p->err;
+        if (got < 0)
+            snprintf(why, whylen, "%s", p->why);
+        pthread_mutex_unlock(&p->mu);
+        return got;
+    }
+    if (n > p->len)
+        n = p->len;
+    if (n > RING - p->head)
+        n = RING - p->head;
+    pthread_mutex_unlock(&p->mu);
+    /* [head, head + n) is filled: the downloader does not touch it. */
+    memcpy(buf, p->ring + p->head, n);
+    pthread_mutex_lock(&p->mu);
+    p->head = (p->head + n) % RING;
+    p->len -= n;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return (long)n;
+}
+
+static void prefetch_close(void *arg)
+{
+    struct prefetch *p = arg;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    st_blobstream_close(p->bs);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    st_free(p->ring);
+    st_free(p);
+}
+
+static int prefetch_start(st_blobstream *bs, st_blobloc *loc, st_error **err)
+{
+    struct prefetch *p = st_calloc(1, sizeof(*p));
+    if (!p || !(p->ring = st_malloc(RING))) {
+        st_free(p);
+        st_blobstream_close(bs);
+        return st_error_set(err, ST_ENOMEM, "source", "out of memory");
+    }
+    p->bs = bs;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&p->thread, NULL, prefetch_main, p)) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+        st_free(p->ring);
+        st_free(p);
+        st_blobstream_close(bs);
+        return st_error_set(err, ST_EIO, "source",
+                            "cannot start a download thread");
+    }
+    loc->stream = p;
+    loc->read = prefetch_read;
+    loc->close = prefetch_close;
+    return 0;
 }
 
 int st_source__registry_layer(st_image *img, size_t i, st_blobloc *loc,
@@ -80,10 +200,7 @@ int st_source__registry_layer(st_image *img, size_t i, st_blobloc *loc,
     if ((rc = st_reg_open_blob(r->client, r->ref.repository, l->digest,
                                l->size, &bs, err)) < 0)
         return rc;
-    loc->stream = bs;
-    loc->read = stream_read;
-    loc->close = stream_close;
-    return 0;
+    return prefetch_start(bs, loc, err);
 }
 
 static int copy_signatures(st_image *img, st_cosign_sig *sigs, size_t n,
