@@ -55,6 +55,7 @@ embed secret_rules.c st_secret_builtin_yaml one "$src/rules/secrets.yaml"
 embed yara_rules.c st_malware_builtin_rules table "$src"/rules/yara/*.yar
 embed host_checks.c st_host_builtin_checks table "$src"/policies/host/*.yaml
 embed config_policies.c st_config_builtin_policies table "$src"/policies/config/*.yaml
+embed monitor_rules.c st_monitor_builtin_rules table "$src"/rules/monitor/*.yaml
 
 # The library, once, as a static archive (only what changed is rebuilt).
 export cc flags

@@ -36,10 +36,6 @@ int st_npm__lock_fast(st_npm_file *f, const char *data, size_t len);
  * or 0. */
 int st_npm__lock_tree(st_npm_file *f, const char *data, size_t len);
 
-/* Whether [s, s+n) is valid UTF-8 (as jansson requires): no overlong
- * forms, surrogates or code points past U+10FFFF. */
-bool st_npm__utf8(const unsigned char *s, size_t n);
-
 /* pnpm-lock.yaml v5.x, v6.x, v9.x. A malformed file is a diagnostic;
  * returns ST_ENOMEM or 0. */
 int st_npm__pnpm(st_npm_file *f, const char *data, size_t len);

@@ -146,38 +146,6 @@ static bool unescape(struct js *j, const char *s, size_t n, slice *out)
 }
 #undef PUT
 
-bool st_npm__utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], need, cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            need = 2, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            need = 3, cp = c & 0x07;
-        else
-            return false;
-        if (n - i <= need)
-            return false;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return false;
-        i += need + 1;
-    }
-    return true;
-}
-
 /* A string; *out gets its decoded text when out is not NULL. */
 static bool str(struct js *j, slice *out)
 {
@@ -213,7 +181,7 @@ static bool str(struct js *j, slice *out)
             return false;
         }
     }
-    if (hi && !st_npm__utf8((const unsigned char *)s, (size_t)(j->p - s)))
+    if (hi && st_utf8_check(s, (size_t)(j->p - s)) != (size_t)(j->p - s))
         return false;
     j->p++; /* the closing quote */
     if (esc)

@@ -59,7 +59,7 @@ static bool parse(st_npm_file *f, struct yaml *y, const char *data,
     memset(y, 0, sizeof(*y));
     /* libfyaml 0.7.12 loops forever on some invalid UTF-8 (a directive
      * "%\x9a", found by fuzz_pnpm_lock); lockfiles are UTF-8 */
-    if (!st_npm__utf8((const unsigned char *)data, len)) {
+    if (st_utf8_check(data, len) != len) {
         st_npm__diag(f, "not valid UTF-8");
         return false;
     }

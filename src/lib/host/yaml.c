@@ -155,6 +155,9 @@ int st_host__yaml_parse(st_host__ynode **out, st_arena *arena,
                      ST_HOST__MAX_LIST);
     if (memchr(data, 0, len))
         return yfail(&ld, ST_EINVALID, 1, "a NUL byte: not a text file");
+    /* libfyaml 0.7.12 loops forever on some invalid UTF-8 */
+    if (st_utf8_check(data, len) != len)
+        return yfail(&ld, ST_EINVALID, 1, "not UTF-8 text");
     if (!(diag = st_yaml_diag_new()))
         return yfail(&ld, ST_ENOMEM, 1, "out of memory");
     memset(&cfg, 0, sizeof(cfg));

@@ -509,43 +509,6 @@ static int oom(load *ld)
                         ld->name);
 }
 
-/* libfyaml 0.7.12 can loop on some invalid UTF-8, and a rule file is
- * text: both are checked before it parses. Returns the offset of the
- * first bad byte, or len. */
-static size_t bad_text(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i], need, cp;
-        if (c < 0x80) {
-            if (!c)
-                return i;
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            need = 2, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            need = 3, cp = c & 0x07;
-        else
-            return i;
-        if (len - i <= need)
-            return i;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return i;
-        i += need + 1;
-    }
-    return len;
-}
-
 static unsigned line_at(const char *s, size_t off)
 {
     unsigned line = 1;
@@ -647,7 +610,9 @@ static int parse(load *ld, const char *yaml, size_t len, ynode **root)
 
     *root = NULL;
     memset(stack, 0, sizeof(stack));
-    bad = bad_text((const unsigned char *)yaml, len);
+    /* libfyaml 0.7.12 can loop on some invalid UTF-8, and a rule file is
+     * text: both are checked before it parses */
+    bad = st_text_check(yaml, len);
     if (bad < len)
         return fail(ld, line_at(yaml, bad), NULL,
                     yaml[bad] ? "not UTF-8 text" : "a NUL byte");

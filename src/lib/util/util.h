@@ -135,6 +135,14 @@ int st_path_resolve_link(st_buf *out, const char *linkpath,
 /* ---- small string helpers -------------------------------------------- */
 bool st_str_startswith(const char *s, const char *prefix);
 bool st_str_endswith(const char *s, const char *suffix);
+/* Length of the well-formed UTF-8 sequence at s (n bytes left): 1 to 4,
+ * or 0 when it is not one (overlong, surrogate, above U+10FFFF, cut). */
+size_t st_utf8_len(const unsigned char *s, size_t n);
+/* Offset of the first byte that is not well-formed UTF-8, or n. */
+size_t st_utf8_check(const void *s, size_t n);
+/* Offset of the first NUL or byte that is not well-formed UTF-8, or n:
+ * text a YAML or rules reader may be given. */
+size_t st_text_check(const void *s, size_t n);
 /* Reads a whole file (bounded by max) into b. ST_ENOTFOUND, ST_EIO,
  * ST_ELIMIT. */
 int st_read_file(st_buf *b, const char *path, size_t max, st_error **err);

@@ -358,6 +358,16 @@ int st_yaml_parse(st_vec *docs, st_arena *a, const char *data, size_t len,
                      ld.lim.max_bytes);
     if (memchr(data, 0, len))
         return yfail(&ld, ST_EINVALID, 1, 1, "a NUL byte: not a text file");
+    /* libfyaml 0.7.12 loops forever on some invalid UTF-8 (a directive
+     * "%p#\xb1", found by fuzz_monitor_rules); YAML is UTF-8 anyway. */
+    if (st_utf8_check(data, len) != len) {
+        size_t at = st_utf8_check(data, len), line = 1, col = 1;
+        for (size_t i = 0; i < at; i++, col++)
+            if (data[i] == '\n')
+                line++, col = 0;
+        return yfail(&ld, ST_EINVALID, (unsigned)line, (unsigned)col,
+                     "not UTF-8 text");
+    }
     if (!(ld.anchors = st_map_new()))
         return yfail(&ld, ST_ENOMEM, 1, 1, "out of memory");
     if (!(diag = st_yaml_diag_new())) {
@@ -365,7 +375,10 @@ int st_yaml_parse(st_vec *docs, st_arena *a, const char *data, size_t len,
         goto done;
     }
     memset(&cfg, 0, sizeof(cfg));
-    cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_DEFAULT_VERSION_AUTO;
+    /* Sloppy flow indentation: a "]" at its key's indentation is what
+     * Falco's and PyYAML's readers accept (falco_rules.yaml has it). */
+    cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_DEFAULT_VERSION_AUTO |
+                FYPCF_SLOPPY_FLOW_INDENTATION;
     cfg.diag = diag;
     fyp = fy_parser_create(&cfg);
     if (!fyp || fy_parser_set_string(fyp, data, len) != 0) {
