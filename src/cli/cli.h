@@ -95,10 +95,21 @@ int cli_parse_scan(int argc, char **argv, const char *cmd, unsigned flags,
 void cli_scan_args_release(cli_scan_args *a);
 int cli_scan_and_report(const cli_scan_args *a);
 
-/* Opens a temporary file beside `path` (mode 0644) for a report that is
- * renamed onto `path` when complete; *tmp_out (free it) names it. NULL
- * with errno set on failure. */
-FILE *cli_open_output(const char *path, char **tmp_out);
+/* Where a report goes. A regular file (or a new one) is written to a
+ * temporary file beside it (mode 0644), renamed into place only when the
+ * report is complete; anything else that exists (/dev/null, a FIFO, a
+ * terminal) is written in place; no path means stdout. */
+typedef struct cli_output {
+    FILE *f;
+    char *tmp;
+    const char *path;
+} cli_output;
+/* EXIT_OK, or EXIT_ERROR after printing why. */
+int cli_output_open(cli_output *o, const char *path);
+/* Flushes and closes; when rc is not EXIT_ERROR the temporary file takes
+ * the report's name, else it is removed. Returns rc, or EXIT_ERROR after
+ * printing why the report could not be written. */
+int cli_output_close(cli_output *o, int rc);
 
 /* Parses "64M", "2G", "100k", "1234" into bytes; false on junk. */
 bool cli_parse_size(const char *s, unsigned long long *out);

@@ -244,8 +244,8 @@ int cmd_config(int argc, char **argv)
     st_format fmt = ST_FORMAT_TABLE;
     st_result *res = NULL;
     st_error *err = NULL;
-    FILE *out = stdout;
-    char *tmp = NULL, *end;
+    cli_output out = {NULL, NULL, NULL};
+    char *end;
     bool list = false;
     long exit_code = 0;
     unsigned long long max_file = 0;
@@ -329,11 +329,9 @@ int cmd_config(int argc, char **argv)
                           "json or markdown", format);
             goto done;
         }
-        if (output && !(out = cli_open_output(output, &tmp))) {
-            rc = cli_fail("%s: %s", output, strerror(errno));
+        if ((rc = cli_output_open(&out, output)) != EXIT_OK)
             goto done;
-        }
-        rc = list_checks(out, &co, format);
+        rc = list_checks(out.f, &co, format);
         goto finish;
     }
     if (st_format_parse(&fmt, format) < 0 ||
@@ -355,24 +353,12 @@ int cmd_config(int argc, char **argv)
     }
     ro.color = fmt == ST_FORMAT_TABLE && !output && isatty(STDOUT_FILENO) &&
                !getenv("NO_COLOR");
-    if (output && !(out = cli_open_output(output, &tmp))) {
-        rc = cli_fail("%s: %s", output, strerror(errno));
+    if ((rc = cli_output_open(&out, output)) != EXIT_OK)
         goto done;
-    }
-    if (st_report_write(out, res, fmt, &ro, &err) < 0)
+    if (st_report_write(out.f, res, fmt, &ro, &err) < 0)
         rc = cli_fail_err(err, output ? output : "stdout");
 finish:
-    if (tmp) {
-        if (fclose(out) != 0 && rc == EXIT_OK)
-            rc = cli_fail("%s: %s", output, strerror(errno));
-        out = NULL;
-        if (rc == EXIT_OK && rename(tmp, output) < 0)
-            rc = cli_fail("%s: %s", output, strerror(errno));
-        if (rc != EXIT_OK)
-            unlink(tmp);
-    } else if (rc == EXIT_OK && fflush(stdout) != 0) {
-        rc = cli_fail("stdout: %s", strerror(errno));
-    }
+    rc = cli_output_close(&out, rc);
     if (rc == EXIT_OK && res && exit_code)
         for (size_t i = 0; i < st_result_finding_count(res); i++) {
             const st_finding *f = st_result_finding(res, i);
@@ -386,7 +372,7 @@ finish:
 oom:
     rc = cli_fail("out of memory");
 done:
-    free(tmp);
+    cli_output_close(&out, EXIT_ERROR);
     st_result_free(res);
     strlist_free(&policies);
     strlist_free(&skips);

@@ -164,8 +164,7 @@ int cmd_host(int argc, char **argv)
     st_result *res = NULL;
     st_host_vuln *vulns = NULL;
     const char *output = NULL, *db_dir = NULL;
-    char *tmp = NULL;
-    FILE *out = stdout;
+    cli_output out = {NULL, NULL, NULL};
     bool list = false;
     long exit_code = 0, v;
     int c, rc = EXIT_OK;
@@ -227,27 +226,17 @@ int cmd_host(int argc, char **argv)
         rc = cli_fail_err(err, "host");
         goto done;
     }
-    if (output && !(out = cli_open_output(output, &tmp))) {
-        rc = cli_fail("%s: %s", output, strerror(errno));
+    if ((rc = cli_output_open(&out, output)) != EXIT_OK)
         goto done;
-    }
     if (list) {
-        if (st_host_audit_list(out, audit, &err) < 0)
+        if (st_host_audit_list(out.f, audit, &err) < 0)
             rc = cli_fail_err(err, output ? output : "stdout");
     } else if (st_host_audit_run(audit, &err) < 0) {
         rc = cli_fail_err(err, "host");
-    } else if (st_host_audit_write(out, audit, fmt, &err) < 0) {
+    } else if (st_host_audit_write(out.f, audit, fmt, &err) < 0) {
         rc = cli_fail_err(err, output ? output : "stdout");
     }
-    if (tmp) {
-        if (fclose(out) != 0 && rc == EXIT_OK)
-            rc = cli_fail("%s: %s", output, strerror(errno));
-        out = NULL;
-        if (rc == EXIT_OK && rename(tmp, output) < 0)
-            rc = cli_fail("%s: %s", output, strerror(errno));
-        if (rc != EXIT_OK)
-            unlink(tmp);
-    }
+    rc = cli_output_close(&out, rc);
     if (rc == EXIT_OK && !list && exit_code)
         for (size_t i = 0; i < st_host_audit_count(audit); i++) {
             const st_host_result *r = st_host_audit_get(audit, i);
@@ -257,7 +246,7 @@ int cmd_host(int argc, char **argv)
             }
         }
 done:
-    free(tmp);
+    cli_output_close(&out, EXIT_ERROR);
     st_host_audit_free(audit);
     free(vulns);
     st_result_free(res);

@@ -399,8 +399,8 @@ static int audit(args *a)
     st_registry_audit *au = NULL;
     st_vulndb *db = NULL;
     st_error *err = NULL;
-    char pass[SECRET_MAX], *tmp = NULL, *dir = NULL;
-    FILE *out = stdout;
+    char pass[SECRET_MAX], *dir = NULL;
+    cli_output out = {NULL, NULL, NULL};
     bool tty = isatty(STDERR_FILENO);
     int rc = EXIT_OK;
 
@@ -444,21 +444,11 @@ static int audit(args *a)
     }
     if (tty && db && st_registry_audit_image_count(au))
         fputs("\r\033[K", stderr);
-    if (a->output && !(out = cli_open_output(a->output, &tmp))) {
-        rc = cli_fail("%s: %s", a->output, strerror(errno));
+    if ((rc = cli_output_open(&out, a->output)) != EXIT_OK)
         goto done;
-    }
-    if (st_registry_audit_write(out, au, a->format, &err) < 0)
+    if (st_registry_audit_write(out.f, au, a->format, &err) < 0)
         rc = cli_fail_err(err, a->output ? a->output : "stdout");
-    if (tmp) {
-        if (fclose(out) != 0 && rc == EXIT_OK)
-            rc = cli_fail("%s: %s", a->output, strerror(errno));
-        out = NULL;
-        if (rc == EXIT_OK && rename(tmp, a->output) < 0)
-            rc = cli_fail("%s: %s", a->output, strerror(errno));
-        if (rc != EXIT_OK)
-            unlink(tmp);
-    }
+    rc = cli_output_close(&out, rc);
     if (rc == EXIT_OK && a->exit_code)
         for (size_t i = 0; i < st_registry_audit_count(au); i++)
             if (st_registry_audit_get(au, i)->status == ST_HOST_FAIL) {
@@ -467,7 +457,7 @@ static int audit(args *a)
             }
 done:
     explicit_bzero(pass, sizeof(pass));
-    free(tmp);
+    cli_output_close(&out, EXIT_ERROR);
     free(dir);
     st_vulndb_close(db);
     st_registry_audit_free(au);

@@ -130,8 +130,7 @@ int cli_scan_and_report(const cli_scan_args *a)
     st_image *img = NULL;
     st_result *res = NULL;
     st_error *err = NULL;
-    FILE *out = stdout;
-    char *tmp = NULL;
+    cli_output out = {NULL, NULL, NULL};
     int rc = EXIT_ERROR;
     bool tty_progress = !a->quiet && isatty(STDERR_FILENO);
 
@@ -184,37 +183,17 @@ int cli_scan_and_report(const cli_scan_args *a)
     ro.show_secrets = a->show_secrets;
     ro.color = a->format == ST_FORMAT_TABLE && !a->output &&
                isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-    if (a->output && !(out = cli_open_output(a->output, &tmp))) {
-        rc = cli_fail("%s: cannot write: %s", a->output, strerror(errno));
+    if ((rc = cli_output_open(&out, a->output)) != EXIT_OK)
         goto done;
-    }
-    if (st_report_write(out, res, a->format, &ro, &err) < 0) {
+    if (st_report_write(out.f, res, a->format, &ro, &err) < 0) {
         rc = cli_fail_err(err, a->output ? a->output : "stdout");
         goto done;
     }
-    if (fflush(out) != 0 || (tmp && fsync(fileno(out)) != 0)) {
-        rc = cli_fail("%s: write error: %s", a->output ? a->output : "stdout",
-                      strerror(errno));
+    if ((rc = cli_output_close(&out, EXIT_OK)) != EXIT_OK)
         goto done;
-    }
-    if (tmp) {
-        fclose(out);
-        out = NULL;
-        if (rename(tmp, a->output) < 0) {
-            rc = cli_fail("%s: %s", a->output, strerror(errno));
-            goto done;
-        }
-        free(tmp);
-        tmp = NULL;
-    }
     rc = a->exit_code && st_report_count(res, &ro) ? a->exit_code : EXIT_OK;
 done:
-    if (tmp) {
-        if (out)
-            fclose(out);
-        unlink(tmp);
-        free(tmp);
-    }
+    cli_output_close(&out, EXIT_ERROR);
     st_result_free(res);
     st_image_free(img);
     return rc;
