@@ -25,8 +25,11 @@ typedef struct st_monitor_options {
     const char *const *rule_files;
     size_t rule_file_count;
     bool no_default_rules;
-    /* Replay recorded events (JSON lines) through the rules instead of
-     * capturing; deterministic, no privileges needed. */
+    /* Replay recorded events (JSON lines; "-": stdin) through the rules
+     * instead of capturing; deterministic, no privileges needed. Time is
+     * the events' own (evt.time), so deduplication, rate limits and
+     * summaries come out the same on every run; duration_ms and stats do
+     * not apply. Events without a container are host events. */
     const char *replay;
     /* Write every captured event as a JSON line here. */
     const char *record;
@@ -34,14 +37,16 @@ typedef struct st_monitor_options {
     uint64_t duration_ms;
     /* "auto", "ebpf", "fallback" (NULL: auto). */
     const char *capture;
-    bool host; /* also watch processes outside containers */
-    /* Alerts as JSON lines to this file (NULL or "-": stdout). */
+    bool host; /* also watch processes outside containers (without it,
+                  host events are left out, in replay too) */
+    /* Alerts as JSON lines appended to this file (NULL or "-": stdout). */
     const char *output;
     const char *webhook; /* POST each alert (JSON), retried with backoff */
     bool syslog;         /* also to syslog(3), facility LOG_DAEMON */
     /* Per rule and container, at most this many alerts per minute; more
-     * are counted and summarised [10]. Identical alerts (rule, container,
-     * output) within dedup_ms are folded [2000]. */
+     * are counted and summarised once a minute [10; 0: no limit].
+     * Identical alerts (rule, container, output) within dedup_ms of the
+     * last one written are folded into that summary too [2000; 0: off]. */
     unsigned rate_per_minute;
     unsigned dedup_ms;
     /* Resource statistics: sample every stats_interval_ms (0: off), print
@@ -70,19 +75,32 @@ typedef struct st_monitor_counters {
     uint64_t suppressed; /* folded or rate-limited */
     uint64_t dropped;    /* lost in the kernel */
     uint64_t stats_samples;
-    uint64_t webhook_failures;
+    uint64_t webhook_failures; /* alerts the webhook never received */
+    uint64_t filtered;   /* host events left out (no `host`) */
 } st_monitor_counters;
 
-/* Lists the rules that would run and those skipped (with reasons) to f,
- * and fails on a rules file that does not load (ST_EINVALID file:line). */
+/* Lists the rules that would run (priority, name, file:line) and those
+ * skipped with the reason to f, and fails on a rules file that does not
+ * load (ST_EINVALID file:line) or a path that does not exist
+ * (ST_ENOTFOUND). A directory loads its *.yaml and *.yml files in name
+ * order. */
 ST_API int st_monitor_check_rules(const st_monitor_options *o,
                                   FILE *f,
                                   st_error **err);
 
-/* Runs until *stop becomes non-zero, the duration ends, or the replay file
- * is exhausted. Prints the capture mode to `log` (stderr when NULL) at
- * start. Errors: ST_EUNSUPPORTED (no capture mode can run here: not root,
- * no BPF and no netlink), ST_EINVALID (rules, replay file), ST_EIO. */
+/* Lists the fields rules may use (name, type, description) to f. */
+ST_API int st_monitor_list_fields(FILE *f, st_error **err);
+
+/* Runs until *stop becomes non-zero (stop may be NULL), the duration ends,
+ * the replay file is exhausted, or the reader of the alert output goes
+ * away (EPIPE: a normal end, not an error). Prints the capture mode and
+ * what it cannot see to `log` (stderr when NULL) at start. SIGPIPE is
+ * blocked in the calling thread while it runs. *out (may be NULL) gets
+ * the counters, also on failure. Not thread-safe: one run per process
+ * (syslog and the signal mask are process- and thread-wide).
+ * Errors: ST_EUNSUPPORTED (no capture mode can run here: not root, no BPF
+ * and no netlink), ST_EINVALID (rules; a replay line, naming file:line),
+ * ST_EUSAGE (contradictory options), ST_EIO (an output). */
 ST_API int st_monitor_run(const st_monitor_options *o,
                           volatile sig_atomic_t *stop,
                           FILE *log,
