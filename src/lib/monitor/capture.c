@@ -505,8 +505,14 @@ int st_capture_open(st_capture **out, const st_capture_options *opts,
         goto done;
     }
     c->ops = &st_capture__fallback_ops;
-    snprintf(c->desc, sizeof(c->desc), "fallback (%s)%s%s%s", desc,
-             why[0] ? " (eBPF: " : "", why, why[0] ? ")" : "");
+    /* Cut to fit: the description is for a log line. */
+    {
+        int n = snprintf(c->desc, sizeof(c->desc), "fallback (%s)", desc);
+        if (why[0] && n > 0 && (size_t)n < sizeof(c->desc))
+            snprintf(c->desc + n, sizeof(c->desc) - (size_t)n,
+                     " (eBPF: %.*s)", (int)(sizeof(c->desc) - (size_t)n),
+                     why);
+    }
 
 done:
     if (rc < 0)

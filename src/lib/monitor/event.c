@@ -284,13 +284,9 @@ static const char *const bpf_cmds[] = {
 };
 #define N_BPF_CMDS (sizeof(bpf_cmds) / sizeof(bpf_cmds[0]))
 
-/* A small writer into a fixed buffer: it cuts, never overflows. */
-typedef struct sink {
-    char *p;
-    size_t n, len;
-} sink;
+typedef st_ev_sink sink;
 
-static void out_put(sink *o, const char *s, size_t n)
+void st_ev_sink_put(sink *o, const char *s, size_t n)
 {
     if (o->len + 1 >= o->n)
         return;
@@ -303,7 +299,7 @@ static void out_put(sink *o, const char *s, size_t n)
 
 static void out_puts(sink *o, const char *s)
 {
-    out_put(o, s, strlen(s));
+    st_ev_sink_put(o, s, strlen(s));
 }
 
 /* Names of the bits of v joined by sep; bits without a name as one hex

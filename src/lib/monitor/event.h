@@ -313,6 +313,14 @@ bool st_ev_get_nth(const st_event *ev, const st_ev_field *f, unsigned n,
  * per-thread cache over getpwuid_r; NULL when unknown. */
 const char *st_ev_user_name(uint32_t uid, char *buf, size_t buflen);
 
+/* A writer into a fixed buffer (values, rendered outputs): it cuts, never
+ * overflows, and keeps the text NUL-terminated. */
+typedef struct st_ev_sink {
+    char *p;
+    size_t n, len;
+} st_ev_sink;
+void st_ev_sink_put(st_ev_sink *o, const char *s, size_t n);
+
 /* ---- JSON lines (event.c): --record and --replay ---------------------- */
 
 /* Appends one event to out as a single line of JSON (no newline) with

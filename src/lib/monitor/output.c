@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "monitor/output.h"
+#include "util/curl.h"
 #include "util/banned.h"
 
 #define MODULE "monitor"
@@ -174,14 +175,6 @@ static const char *const alert_field_names[] = {
 #define N_ALERT_FIELDS (sizeof(alert_field_names) / sizeof(alert_field_names[0]))
 
 /* ---- the webhook thread ------------------------------------------------------ */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 typedef struct webhook {
     char *url;
@@ -394,10 +387,10 @@ static int webhook_new(webhook **out, const st_alerts_options *o,
         return st_error_set(err, ST_EINVALID, MODULE,
                             "webhook %s: expected an http:// or https:// URL",
                             o->webhook);
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return st_error_set(err, ST_EIO, MODULE, "webhook: libcurl: %s",
-                            curl_easy_strerror(curl_init_rc));
+    if ((e = st_curl_init(MODULE, err)) < 0) {
+        st_error_wrap(err, "webhook %s", o->webhook);
+        return e;
+    }
     if (!(w = st_calloc(1, sizeof(*w))))
         return st_error_set(err, ST_ENOMEM, MODULE, "out of memory");
     w->cap = o->webhook_queue ? o->webhook_queue : 1024;

@@ -116,21 +116,7 @@ done:
     return t;
 }
 
-typedef struct sink {
-    char *p;
-    size_t n, len;
-} sink;
-
-static void put(sink *o, const char *s, size_t n)
-{
-    if (o->len + 1 >= o->n)
-        return;
-    if (n > o->n - 1 - o->len)
-        n = o->n - 1 - o->len;
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = 0;
-}
+typedef st_ev_sink sink;
 
 void st_rules__render(const st_tmpl *t, st_ectx *x, char *buf, size_t buflen)
 {
@@ -141,25 +127,25 @@ void st_rules__render(const st_tmpl *t, st_ectx *x, char *buf, size_t buflen)
         st_ev_value v;
         char num[32];
         if (!g->field) {
-            put(&o, g->text, g->len);
+            st_ev_sink_put(&o, g->text, g->len);
             continue;
         }
         if (!g->f || !st_ev_get_arg(x->ev, g->f, g->index, &v, x->scratch,
                                     sizeof(x->scratch))) {
-            put(&o, "<NA>", 4);
+            st_ev_sink_put(&o, "<NA>", 4);
             continue;
         }
         switch (g->f->type) {
         case ST_EVF_NUM:
             snprintf(num, sizeof(num), "%lld", (long long)v.n);
-            put(&o, num, strlen(num));
+            st_ev_sink_put(&o, num, strlen(num));
             break;
         case ST_EVF_BOOL:
-            put(&o, v.b ? "true" : "false", v.b ? 4 : 5);
+            st_ev_sink_put(&o, v.b ? "true" : "false", v.b ? 4 : 5);
             break;
         case ST_EVF_STR:
         case ST_EVF_IP:
-            put(&o, v.s, strlen(v.s));
+            st_ev_sink_put(&o, v.s, strlen(v.s));
             break;
         }
     }

@@ -28,6 +28,7 @@
 #include "strata/registry.h"
 #include "strata/vulndb.h"
 #include "util/json.h"
+#include "util/curl.h"
 #include "util/banned.h"
 
 #define MODULE "registry"
@@ -172,13 +173,6 @@ typedef struct probe {
 
 enum probe_mode { P_PLAIN, P_TLS, P_TLS_LEGACY };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 /* The header's value when `line` is "<name>: value", trimmed into out. */
 static bool header_value(const char *line, size_t len, const char *name,
                          char *out, size_t n)
@@ -229,8 +223,7 @@ static void probe_url(probe *p, const char *url, enum probe_mode mode)
     CURLcode rc;
 
     memset(p, 0, sizeof(*p));
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK || !(h = curl_easy_init())) {
+    if (st_curl_init(MODULE, NULL) < 0 || !(h = curl_easy_init())) {
         snprintf(p->error, sizeof(p->error), "cannot start libcurl");
         return;
     }

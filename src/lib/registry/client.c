@@ -17,6 +17,7 @@
 
 #include "registry/registry_int.h"
 #include "util/json.h"
+#include "util/curl.h"
 #include "util/banned.h"
 
 #define MODULE                  ST_REG_MODULE
@@ -42,16 +43,6 @@ const char st_reg_manifest_accept[] =
     "application/vnd.oci.image.index.v1+json, "
     "application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json";
-
-/* ---- libcurl, once per process ----------------------------------------- */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static int64_t now_ms(void)
 {
@@ -80,23 +71,6 @@ bool st_reg__transient_status(long s)
            s == 504;
 }
 
-bool st_reg__transient_curl(CURLcode c)
-{
-    switch (c) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return true;
-    default:
-        return false;
-    }
-}
 
 long st_reg__retry_after(const char *v)
 {
@@ -252,10 +226,8 @@ int st_reg_open(st_reg **out, const char *host, const st_reg_config *cfg,
         return st_error_set(err, ST_EUSAGE, MODULE,
                             "registry host \"%.300s\" is not host[:port]",
                             host ? host : "");
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return st_error_set(err, ST_EIO, MODULE, "libcurl: %s",
-                            curl_easy_strerror(curl_init_rc));
+    if (st_curl_init(MODULE, err) < 0)
+        return ST_EIO;
     if (!(r = st_calloc(1, sizeof(*r))))
         return st_error_set(err, ST_ENOMEM, MODULE, "out of memory");
     r->cfg = cfg ? cfg : &default_config;
@@ -662,7 +634,7 @@ static int perform_retrying(st_reg *r, const char *url,
         if ((rc = perform(r, url, req, auth_line, resp, o, err)) < 0)
             return rc;
         if (o->cc != CURLE_OK) {
-            if (st_reg__transient_curl(o->cc) && n < tries) {
+            if (st_curl_transient(o->cc) && n < tries) {
                 st_reg__backoff(r, n, -1);
                 continue;
             }
@@ -1021,7 +993,7 @@ static int fetch_token(st_reg *r, const st_auth_challenge *c,
         (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (cc == CURLE_OK && !st_reg__transient_status(status))
             break;
-        if (cc != CURLE_OK && !st_reg__transient_curl(cc)) {
+        if (cc != CURLE_OK && !st_curl_transient(cc)) {
             if (cc == CURLE_WRITE_ERROR)
                 rc = st_error_set(err, ST_ELIMIT, MODULE,
                                   "token server %.200s: answer larger than "

@@ -75,7 +75,6 @@ int st_reg__answer_challenge(st_reg *r, const char *www_auth,
 
 /* Is this a status or curl error worth another try? */
 bool st_reg__transient_status(long status);
-bool st_reg__transient_curl(CURLcode c);
 
 /* Sleeps before attempt `n` (1-based: after the first failure n == 1):
  * retry_delay_ms doubled per attempt, or Retry-After seconds (<= 30 s). */

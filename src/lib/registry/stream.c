@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "registry/registry_int.h"
+#include "util/curl.h"
 #include "util/banned.h"
 
 #define MODULE         ST_REG_MODULE
@@ -326,7 +327,7 @@ static int open_transfer(st_blobstream *s, st_error **err)
             return st_error_set(err, s->fail_rc, MODULE, "%s", s->fail_msg);
         if (s->done && s->result != CURLE_OK) {
             curl_text(s, why, sizeof(why));
-            if (st_reg__transient_curl(s->result) && s->attempts < tries) {
+            if (st_curl_transient(s->result) && s->attempts < tries) {
                 st_reg__backoff(s->r, s->attempts, -1);
                 continue;
             }
@@ -487,7 +488,7 @@ static int finish(st_blobstream *s)
     char got[72], text[CURL_ERROR_SIZE + 64];
     if (s->result != CURLE_OK) {
         curl_text(s, text, sizeof(text));
-        if (st_reg__transient_curl(s->result) &&
+        if (st_curl_transient(s->result) &&
             s->attempts < st_reg__tries(s->r) &&
             (s->size < 0 || s->received < (uint64_t)s->size)) {
             st_error *e = NULL;

@@ -11,6 +11,7 @@
 #include <openssl/hmac.h>
 
 #include "server/server_int.h"
+#include "util/curl.h"
 #include "util/banned.h"
 
 #define QUEUE_MAX 10000
@@ -163,8 +164,11 @@ static void *run(void *arg)
 int st_webhook_start(struct st_webhook **out, const char *url,
                      const char *secret, st_server *s, st_error **err)
 {
-    struct st_webhook *w = st_calloc(1, sizeof(*w));
+    struct st_webhook *w;
     *out = NULL;
+    if (st_curl_init("server", err) < 0)
+        return ST_EIO;
+    w = st_calloc(1, sizeof(*w));
     if (!w || !(w->url = st_strdup(url)) ||
         (secret && !(w->secret = st_strdup(secret)))) {
         if (w)

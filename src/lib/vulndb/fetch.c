@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/curl.h"
 #include "util/banned.h"
 #include "vulndb/fetch.h"
 
@@ -28,16 +29,6 @@
 #define MAX_ERROR_BODY          65536 /* of a 4xx/5xx body, read and dropped */
 #define META_MAGIC              "strata-fetch 1"
 #define MAX_TEXT                (1u << 20) /* URLs, paths and messages */
-
-/* ---- libcurl, once per process ---------------------------------------- */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* ---- state of one call ------------------------------------------------ */
 
@@ -491,22 +482,6 @@ static int xferinfo_cb(void *ud,
 
 /* ---- one attempt -------------------------------------------------------- */
 
-static bool transient_curl_error(CURLcode c)
-{
-    switch (c) {
-    case CURLE_COULDNT_RESOLVE_HOST: /* as curl --retry: DNS hiccups */
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return true;
-    default:
-        return false;
-    }
-}
 
 static void reset_attempt(fetch *f)
 {
@@ -671,7 +646,7 @@ static int attempt(fetch *f, st_fetch_result *res, outcome *o)
                       f->shown_url, shown ? shown : "?");
             st_free(shown);
         } else {
-            rc = fail(o, ST_EIO, transient_curl_error(cc), "%s: %.*s",
+            rc = fail(o, ST_EIO, st_curl_transient(cc), "%s: %.*s",
                       f->shown_url, (int)wl, why);
         }
         goto done;
@@ -802,10 +777,8 @@ int st_fetch(const st_fetch_request *req, st_fetch_result *res, st_error **err)
         return st_error_set(err, ST_EUSAGE, MODULE,
                             "%s: only http:// and https:// URLs can be fetched",
                             req->url);
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return st_error_set(err, ST_EIO, MODULE, "libcurl: %s",
-                            curl_easy_strerror(curl_init_rc));
+    if ((rc = st_curl_init(MODULE, err)) < 0)
+        return rc;
 
     f.req = req;
     f.https = !strncasecmp(req->url, "https://", 8);
