@@ -24,8 +24,9 @@ int st_curl_init(const char *module, st_error **err)
 bool st_curl_transient(CURLcode c)
 {
     switch (c) {
-    case CURLE_COULDNT_RESOLVE_HOST: /* as curl --retry: DNS hiccups */
-    case CURLE_COULDNT_CONNECT:
+    /* As curl --retry: DNS hiccups yes, a refused connection no (nothing
+     * listens there: say so at once). */
+    case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_OPERATION_TIMEDOUT:
     case CURLE_PARTIAL_FILE:
     case CURLE_GOT_NOTHING:

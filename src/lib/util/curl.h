@@ -13,8 +13,9 @@
  * (module as given, for the message). */
 int st_curl_init(const char *module, st_error **err);
 
-/* Network trouble that may pass (DNS, refused or cut connections,
- * timeouts, partial bodies, HTTP/2 stream errors): retried with backoff. */
+/* Network trouble that may pass (DNS, cut connections, timeouts, partial
+ * bodies, HTTP/2 stream errors): retried with backoff. A refused
+ * connection is not, as with curl --retry: nothing listens there. */
 bool st_curl_transient(CURLcode c);
 
 #endif
