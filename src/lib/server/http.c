@@ -421,81 +421,57 @@ static void do_images(st_server *s, struct MHD_Connection *c,
 
 /* ---- POST /v1/notifications --------------------------------------------- */
 
-static bool is_manifest_type(const char *mt)
+struct notify {
+    st_server *s;
+    size_t queued, refused;
+    st_error *err;
+};
+
+static int on_push(void *u, const char *ref, const char *digest)
 {
-    return mt && (strstr(mt, "manifest") || strstr(mt, "image.index"));
+    struct notify *n = u;
+    st_error *e = NULL;
+    bool created = false;
+
+    if (st_srv_allowed(n->s, ref, NULL, &e) < 0) {
+        char *m = st_error_format(e);
+        st_srv_log(n->s, "notification for %s refused: %s", ref,
+                   m ? m : "not allowed");
+        st_free(m);
+        st_error_free(e);
+        n->refused++;
+        return 0;
+    }
+    if (st_store_enqueue(n->s->store, digest, ref, &created, &n->err) < 0)
+        return ST_EIO;
+    n->queued += created;
+    return 0;
 }
 
-/* Docker distribution's envelope: {"events": [{"action": "push",
- * "target": {"mediaType", "digest", "repository", "url", "tag"},
- * "request": {"host"}}]}. Manifest pushes are indexed; blob pushes and
- * pulls are not. The registry is taken from the target URL (the address
- * the registry advertises), else the request's Host. */
+/* Manifest pushes are queued (notify.c parses the envelope); the registry
+ * must be one the operator allowed, as for POST /v1/index. */
 static void do_notify(st_server *s, struct req *q, struct reply *r)
 {
-    json_t *doc = json_loadb(q->body.ptr ? q->body.ptr : "", q->body.len, 0,
-                             NULL);
-    json_t *events = json_object_get(doc, "events"), *ev;
-    size_t i, queued = 0, ignored = 0, refused = 0;
+    struct notify n = {s, 0, 0, NULL};
+    size_t ignored = 0;
+    st_error *e = NULL;
 
-    if (!json_is_array(events)) {
-        json_decref(doc);
-        reply_error(r, 400, "bad_request",
-                    "not a notification envelope (no \"events\" array)");
+    if (st_srv_parse_notifications(q->body.ptr, q->body.len, on_push, &n,
+                                   &ignored, &e) < 0) {
+        if (n.err) {
+            st_error_free(e);
+            reply_st_error(r, n.err, 500);
+        } else {
+            reply_st_error(r, e, 400);
+        }
         return;
     }
-    json_array_foreach(events, i, ev)
-    {
-        json_t *t = json_object_get(ev, "target");
-        const char *action = json_string_value(json_object_get(ev, "action"));
-        const char *mt = json_string_value(json_object_get(t, "mediaType"));
-        const char *digest = json_string_value(json_object_get(t, "digest"));
-        const char *repo = json_string_value(json_object_get(t,
-                                                             "repository"));
-        const char *url = json_string_value(json_object_get(t, "url"));
-        const char *host = json_string_value(
-            json_object_get(json_object_get(ev, "request"), "host"));
-        char reg[256] = "", ref[1024];
-        bool created = false;
-        st_error *e = NULL;
-
-        if (!action || strcmp(action, "push") || !is_manifest_type(mt) ||
-            !valid_digest(digest) || !repo) {
-            ignored++;
-            continue;
-        }
-        if (url && (!strncmp(url, "http://", 7) ||
-                    !strncmp(url, "https://", 8))) {
-            const char *h = strstr(url, "://") + 3;
-            size_t n = strcspn(h, "/");
-            snprintf(reg, sizeof(reg), "%.*s", (int)n, h);
-        } else if (host) {
-            snprintf(reg, sizeof(reg), "%s", host);
-        }
-        snprintf(ref, sizeof(ref), "%s/%s@%s", reg, repo, digest);
-        if (!reg[0] || st_srv_allowed(s, ref, NULL, &e) < 0) {
-            char *m = st_error_format(e);
-            st_srv_log(s, "notification for %s refused: %s", ref,
-                       m ? m : "no registry");
-            st_free(m);
-            st_error_free(e);
-            refused++;
-            continue;
-        }
-        if (st_store_enqueue(s->store, digest, ref, &created, &e) < 0) {
-            json_decref(doc);
-            reply_st_error(r, e, 500);
-            return;
-        }
-        queued += created;
-    }
-    json_decref(doc);
-    if (queued)
+    if (n.queued)
         st_srv_wake_workers(s);
     reply_json(r, 202,
-               json_pack("{s:I,s:I,s:I}", "queued", (json_int_t)queued,
+               json_pack("{s:I,s:I,s:I}", "queued", (json_int_t)n.queued,
                          "ignored", (json_int_t)ignored, "refused",
-                         (json_int_t)refused));
+                         (json_int_t)n.refused));
 }
 
 /* ---- the rest ------------------------------------------------------------ */

@@ -114,6 +114,17 @@ int st_srv_allowed(st_server *s, const char *ref, char **registry_out,
 int st_srv_resolve(st_server *s, const char *ref, char digest[72],
                    char **pinned_ref, st_error **err);
 
+/* notify.c: a registry's notification envelope (Docker distribution:
+ * {"events": [{"action", "target": {"mediaType", "digest", "repository",
+ * "url"}, "request": {"host"}}]}). fn gets each push of a manifest or
+ * index as "registry/repository@digest" (registry from the target URL,
+ * else the request's Host); other events are counted in *ignored.
+ * ST_EINVALID when the body is not an envelope. */
+int st_srv_parse_notifications(const char *body, size_t len,
+                               int (*fn)(void *u, const char *ref,
+                                         const char *digest),
+                               void *u, size_t *ignored, st_error **err);
+
 /* rematch.c */
 int st_srv_rematcher_start(st_server *s, st_error **err);
 void st_srv_rematcher_stop(st_server *s);
