@@ -187,5 +187,5 @@ grep -q 'strata_http_requests_total{route="report",code="2xx"}' "$ST_TMP/metrics
 pass "re-match replaced the report; metrics count it"
 
 kill "$spid"
-wait "$spid" || fail "serve exited non-zero on SIGTERM"
+wait "$spid" || { tail -40 "$ST_TMP/serve.log" >&2; fail "serve exited non-zero on SIGTERM"; }
 pass "SIGTERM stops the server cleanly"

@@ -225,10 +225,13 @@ static int layer_inventories(const char *image_json, st_store_layer **out,
     }
     for (i = 0; i < n; i++) {
         json_t *l = json_array_get(layers, i);
-        char *text = json_dumps(json_pack("{s:O,s:o}", "digest",
-                                          json_object_get(l, "digest"),
-                                          "packages", groups[i]),
-                                JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_t *inv = json_pack("{s:O,s:o}", "digest",
+                                json_object_get(l, "digest"), "packages",
+                                groups[i]);
+        char *text = inv ? json_dumps(inv, JSON_COMPACT |
+                                               JSON_PRESERVE_ORDER)
+                         : NULL;
+        json_decref(inv);
         groups[i] = NULL;
         v[i].digest = st_strdup(json_string_value(json_object_get(l,
                                                                   "digest")));
