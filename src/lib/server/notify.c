@@ -31,6 +31,22 @@ static bool plausible_host(const char *h, size_t n)
     return true;
 }
 
+/* A repository name's characters (docker's grammar: lowercase
+ * alphanumerics and the separators . _ - /), at most 255. */
+static bool plausible_repo(const char *r)
+{
+    size_t n = strlen(r);
+    if (!n || n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = r[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-' || c == '/'))
+            return false;
+    }
+    return true;
+}
+
 int st_srv_parse_notifications(const char *body, size_t len,
                                int (*fn)(void *u, const char *ref,
                                          const char *digest),
@@ -73,8 +89,8 @@ int st_srv_parse_notifications(const char *body, size_t len,
         }
         if (!action || strcmp(action, "push") || !is_manifest_type(mt) ||
             !st_digest_valid(digest) || strncmp(digest, "sha256:", 7) ||
-            !repo || !*repo || strlen(repo) > 255 ||
-            strpbrk(repo, "@:?# \t\r\n") || !h || !plausible_host(h, hn)) {
+            !repo || !plausible_repo(repo) || !h ||
+            !plausible_host(h, hn)) {
             (*ignored)++;
             continue;
         }
