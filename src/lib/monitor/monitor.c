@@ -181,6 +181,9 @@ typedef struct mon {
     st_capture *cap;
     st_alerts *alerts;
     bool live;
+    /* The capture marks drift itself (eBPF: by inode, in the kernel), so
+     * the path bookkeeping below is for the fallback and replays only. */
+    bool kernel_drift;
     const char *mode, *mode_detail;
 
     st_map *rule_index; /* st_rule_info pointer -> index + 1 */
@@ -789,7 +792,8 @@ static void handle(mon *m, st_event *ev)
         return;
     }
     tick(m, ev->ts_ns);
-    track_drift(m, ev);
+    if (!m->kernel_drift)
+        track_drift(m, ev);
     if (m->record)
         record(m, ev);
     m->c.events++;
@@ -1206,6 +1210,7 @@ static int open_live(mon *m, uint64_t **host_ids)
     cpo.host_cgroup_count = nids;
     ST_CHECK(st_capture_open(&m->cap, &cpo, m->err));
     m->mode = st_capture_is_ebpf(m->cap) ? "ebpf" : "fallback";
+    m->kernel_drift = st_capture_is_ebpf(m->cap);
     m->mode_detail = st_capture_describe(m->cap);
     fprintf(m->log, "strata monitor: capture: %s\n", m->mode_detail);
     fprintf(m->log, "strata monitor: %zu rules; watching %s\n", m->nrules,
