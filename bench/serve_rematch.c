@@ -29,6 +29,7 @@ int main(int argc, char **argv)
     pthread_mutex_init(&s.log_mu, NULL);
     pthread_mutex_init(&s.mu, NULL);
     pthread_cond_init(&s.cv, NULL);
+    pthread_cond_init(&s.rematch_cv, NULL);
     pthread_mutex_init(&s.cache_mu, NULL);
     st_srv_metrics_init(&s.m);
     s.vulndb_dir = argv[2];

@@ -235,7 +235,7 @@ static void *rematcher_main(void *p)
         until.tv_sec += s->o.db_poll_s;
         pthread_mutex_lock(&s->mu);
         if (!s->stopping)
-            pthread_cond_timedwait(&s->cv, &s->mu, &until);
+            pthread_cond_timedwait(&s->rematch_cv, &s->mu, &until);
         stop = s->stopping;
         pthread_mutex_unlock(&s->mu);
         if (stop)

@@ -99,6 +99,7 @@ int st_server_run(const st_server_options *o, volatile sig_atomic_t *stop,
     pthread_mutex_init(&s->log_mu, NULL);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    pthread_cond_init(&s->rematch_cv, NULL);
     pthread_mutex_init(&s->cache_mu, NULL);
     st_srv_metrics_init(&s->m);
     s->started = st_srv_now();
@@ -171,6 +172,7 @@ done:
     pthread_mutex_lock(&s->mu);
     s->stopping = true;
     pthread_cond_broadcast(&s->cv);
+    pthread_cond_broadcast(&s->rematch_cv);
     pthread_mutex_unlock(&s->mu);
     st_srv_workers_stop(s);
     st_srv_rematcher_stop(s);
@@ -183,6 +185,7 @@ done:
     st_free(s->cache_dir);
     pthread_mutex_destroy(&s->cache_mu);
     pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->rematch_cv);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->log_mu);
     pthread_mutex_destroy(&s->m.mu);

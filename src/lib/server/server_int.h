@@ -70,6 +70,8 @@ typedef struct st_server {
      * work another instance queued in a shared PostgreSQL). */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_cond_t rematch_cv; /* the re-matcher's sleep: only stop wakes
+                                  it (enqueues wake the workers) */
     bool stopping;
     pthread_t *workers;
     unsigned nworkers;
