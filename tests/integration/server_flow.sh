@@ -158,8 +158,12 @@ head -c 2000000 /dev/zero | tr '\0' 'a' >"$ST_TMP/big"
 [[ $(code "$srv/v1/report/nope") == 400 ]] || fail "bad digest: want 400"
 [[ $(code -X DELETE "$srv/v1/images") == 405 ]] || fail "DELETE: want 405"
 [[ $(code "${auth[@]}" -X POST "$srv/v1/index" -d "{\"image\":\"$REGISTRY/strata/nosuch:1\"}") == 404 ]] || fail "unknown repository: want 404"
+for w in nan abc -1 601 inf; do
+  [[ $(code "${auth[@]}" -X POST "$srv/v1/index?wait=$w" -d "{\"image\":\"$REGISTRY/strata/vuln:1\"}") == 400 ]] ||
+    fail "wait=$w: want 400"
+done
 curl -sf "$srv/healthz" >/dev/null || fail "server down after hostile requests"
-pass "hostile requests: 401 400 413 403 404 400 405 404"
+pass "hostile requests: 401 400 413 403 404 400 405 404, wait=nan|abc|-1|601|inf 400"
 
 # ---- DB update -> re-match -> signed webhook with exactly the new findings ----
 "$STRATA" db update -q --from "$ST_TMP/full" --db "$db" >/dev/null

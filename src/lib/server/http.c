@@ -169,7 +169,8 @@ static void do_index(st_server *s, struct MHD_Connection *c, struct req *q,
     const char *ref = json_string_value(json_object_get(doc, "image"));
     const char *wait = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
                                                    "wait");
-    double deadline = st_srv_now() + (wait ? atof(wait) : 0);
+    char *end = NULL;
+    double secs = wait ? strtod(wait, &end) : 0, deadline;
     char digest[72];
     bool created = false;
     st_error *e = NULL;
@@ -181,11 +182,13 @@ static void do_index(st_server *s, struct MHD_Connection *c, struct req *q,
                     "expected a JSON object {\"image\": \"REFERENCE\"}");
         return;
     }
-    if (wait && (atof(wait) < 0 || atof(wait) > 600)) {
+    /* "nan" would make the deadline never come: only 0 <= x <= 600 */
+    if (wait && (end == wait || *end || !(secs >= 0 && secs <= 600))) {
         json_decref(doc);
         reply_error(r, 400, "bad_request", "wait: 0 to 600 seconds");
         return;
     }
+    deadline = st_srv_now() + secs;
     if (enqueue_ref(s, ref, digest, &created, &e) < 0) {
         json_decref(doc);
         reply_st_error(r, e, 502);
