@@ -16,7 +16,7 @@
 #include <curl/curl.h>
 
 #include "monitor/output.h"
-#include "util/curl.h"
+#include "util/webhook.h"
 #include "util/banned.h"
 
 #define MODULE "monitor"
@@ -174,254 +174,6 @@ static const char *const alert_field_names[] = {
 };
 #define N_ALERT_FIELDS (sizeof(alert_field_names) / sizeof(alert_field_names[0]))
 
-/* ---- the webhook thread ------------------------------------------------------ */
-
-typedef struct webhook {
-    char *url;
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    char **q; /* ring of JSON bodies */
-    size_t cap, head, count;
-    bool closing;
-    struct timespec flush_deadline;
-    uint64_t failures;
-    unsigned timeout_ms, attempts, backoff_ms;
-} webhook;
-
-static void ts_add_ms(struct timespec *ts, unsigned ms)
-{
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
-static bool ts_passed(const struct timespec *ts)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > ts->tv_sec ||
-           (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
-}
-
-static size_t discard_body(char *p, size_t size, size_t n, void *payload)
-{
-    (void)p;
-    (void)payload;
-    return size * n;
-}
-
-/* Aborts a POST in flight once the close has waited long enough. libcurl
- * calls it at least once a second, also while nothing moves. */
-static int xfer_abort(void *payload, curl_off_t dltotal, curl_off_t dlnow,
-                      curl_off_t ultotal, curl_off_t ulnow)
-{
-    webhook *w = payload;
-    bool stop;
-    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    pthread_mutex_lock(&w->mu);
-    stop = w->closing && ts_passed(&w->flush_deadline);
-    pthread_mutex_unlock(&w->mu);
-    return stop;
-}
-
-/* One POST; true when the alert is delivered, *retry says whether another
- * attempt may succeed (network errors, 408, 429, 5xx). */
-static bool post(CURL *h, const char *body, long timeout_ms, bool *retry)
-{
-    long status = 0;
-    CURLcode cc;
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    cc = curl_easy_perform(h);
-    if (cc != CURLE_OK) {
-        *retry = true;
-        return false;
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (status >= 200 && status < 300)
-        return true;
-    *retry = status == 408 || status == 429 || status >= 500;
-    return false;
-}
-
-static void *webhook_main(void *arg)
-{
-    webhook *w = arg;
-    struct curl_slist *hdrs = NULL;
-    char ua[64];
-    CURL *h = curl_easy_init();
-
-    snprintf(ua, sizeof(ua), "strata/%s", st_version());
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    if (h) {
-        curl_easy_setopt(h, CURLOPT_URL, w->url);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xfer_abort);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, w);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)w->timeout_ms);
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-                         (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    }
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        char *body;
-        unsigned delay = w->backoff_ms;
-        bool ok = false, retry = true;
-
-        while (w->count == 0 && !w->closing)
-            pthread_cond_wait(&w->cv, &w->mu);
-        if (w->count == 0)
-            break;
-        if (w->closing && ts_passed(&w->flush_deadline)) {
-            /* the rest cannot be sent in the time we were given */
-            while (w->count) {
-                st_free(w->q[w->head]);
-                w->head = (w->head + 1) % w->cap;
-                w->count--;
-                w->failures++;
-            }
-            break;
-        }
-        body = w->q[w->head];
-        w->head = (w->head + 1) % w->cap;
-        w->count--;
-        for (unsigned attempt = 0; h && attempt < w->attempts && retry;
-             attempt++) {
-            long timeout = (long)w->timeout_ms;
-            struct timespec until;
-            if (attempt) {
-                /* back off, but a close cuts the wait short */
-                clock_gettime(CLOCK_MONOTONIC, &until);
-                ts_add_ms(&until, delay);
-                delay *= 2;
-                while (!w->closing && !ts_passed(&until))
-                    pthread_cond_timedwait(&w->cv, &w->mu, &until);
-                if (w->closing && ts_passed(&w->flush_deadline))
-                    break;
-            }
-            pthread_mutex_unlock(&w->mu);
-            ok = post(h, body, timeout, &retry);
-            pthread_mutex_lock(&w->mu);
-            if (ok)
-                break;
-        }
-        if (!ok)
-            w->failures++;
-        st_free(body);
-    }
-    pthread_mutex_unlock(&w->mu);
-    curl_slist_free_all(hdrs);
-    if (h)
-        curl_easy_cleanup(h);
-    return NULL;
-}
-
-static void webhook_push(webhook *w, const char *body, size_t len)
-{
-    char *copy = st_strndup(body, len);
-    pthread_mutex_lock(&w->mu);
-    if (!copy || w->count == w->cap) {
-        w->failures++; /* full: the event loop does not wait */
-        st_free(copy);
-    } else {
-        w->q[(w->head + w->count) % w->cap] = copy;
-        w->count++;
-        pthread_cond_signal(&w->cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* Stops the thread: what is queued gets flush_ms to be delivered. */
-static void webhook_stop(webhook *w, unsigned flush_ms)
-{
-    if (w->started) {
-        pthread_mutex_lock(&w->mu);
-        w->closing = true;
-        clock_gettime(CLOCK_MONOTONIC, &w->flush_deadline);
-        ts_add_ms(&w->flush_deadline, flush_ms);
-        pthread_cond_broadcast(&w->cv);
-        pthread_mutex_unlock(&w->mu);
-        pthread_join(w->thread, NULL);
-        w->started = false;
-    }
-}
-
-static void webhook_free(webhook *w, unsigned flush_ms)
-{
-    if (!w)
-        return;
-    webhook_stop(w, flush_ms);
-    for (size_t i = 0; i < w->count; i++)
-        st_free(w->q[(w->head + i) % w->cap]);
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
-    st_free(w->q);
-    st_free(w->url);
-    st_free(w);
-}
-
-static int webhook_new(webhook **out, const st_alerts_options *o,
-                       st_error **err)
-{
-    webhook *w;
-    pthread_condattr_t ca;
-    sigset_t all, old;
-    int e;
-
-    if (!st_str_startswith(o->webhook, "http://") &&
-        !st_str_startswith(o->webhook, "https://"))
-        return st_error_set(err, ST_EINVALID, MODULE,
-                            "webhook %s: expected an http:// or https:// URL",
-                            o->webhook);
-    if ((e = st_curl_init(MODULE, err)) < 0) {
-        st_error_wrap(err, "webhook %s", o->webhook);
-        return e;
-    }
-    if (!(w = st_calloc(1, sizeof(*w))))
-        return st_error_set(err, ST_ENOMEM, MODULE, "out of memory");
-    w->cap = o->webhook_queue ? o->webhook_queue : 1024;
-    w->timeout_ms = o->webhook_timeout_ms ? o->webhook_timeout_ms : 5000;
-    w->attempts = o->webhook_attempts ? o->webhook_attempts : 4;
-    w->backoff_ms = o->webhook_backoff_ms ? o->webhook_backoff_ms : 500;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (!(w->q = st_calloc(w->cap, sizeof(char *))) ||
-        !(w->url = st_strdup(o->webhook))) {
-        webhook_free(w, 0);
-        return st_error_set(err, ST_ENOMEM, MODULE, "out of memory");
-    }
-    /* The thread takes no signal: SIGINT belongs to the caller's thread and
-     * a peer closing the connection must be EPIPE, not SIGPIPE. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    e = pthread_create(&w->thread, NULL, webhook_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e != 0) {
-        webhook_free(w, 0);
-        return st_error_set(err, ST_EIO, MODULE, "webhook thread: %s",
-                            strerror(e));
-    }
-    w->started = true;
-    *out = w;
-    return 0;
-}
 
 int st_alerts_json_str(st_buf *b, const char *s)
 {
@@ -441,7 +193,7 @@ struct st_alerts {
     bool gone; /* the reader went away */
     char *path; /* for messages: the file or "stdout" */
     bool syslog;
-    webhook *hook;
+    st_webhook *hook;
     uint64_t hook_failures; /* once the hook is drained */
     unsigned flush_ms;
     char hostname[256];
@@ -482,8 +234,12 @@ int st_alerts_open(st_alerts **out, const st_alerts_options *o,
         rc = st_error_set(err, ST_ENOMEM, MODULE, "out of memory");
         goto done;
     }
-    if (o->webhook)
-        ST_CHECK(webhook_new(&a->hook, o, err));
+    if (o->webhook) {
+        st_webhook_options wo = {o->webhook, NULL, NULL, o->webhook_queue,
+                                 o->webhook_timeout_ms, o->webhook_attempts,
+                                 o->webhook_backoff_ms, NULL, NULL};
+        ST_CHECK(st_webhook_new(&a->hook, &wo, MODULE, err));
+    }
     if (o->syslog) {
         openlog("strata", LOG_PID | LOG_NDELAY, LOG_DAEMON);
         a->syslog = true;
@@ -655,7 +411,7 @@ int st_alerts_write(st_alerts *a, const st_alert *al, st_error **err)
     if ((rc = write_out(a, a->line.ptr, a->line.len, err)) != 0)
         return rc;
     if (a->hook)
-        webhook_push(a->hook, a->line.ptr, a->line.len - 1);
+        st_webhook_push(a->hook, a->line.ptr, a->line.len - 1);
     if (a->syslog) {
         const char *id = al->ev && al->ev->container_id[0]
                              ? al->ev->container_id
@@ -693,18 +449,20 @@ uint64_t st_alerts_webhook_failures(const st_alerts *a)
     uint64_t n;
     if (!a->hook)
         return a->hook_failures;
-    pthread_mutex_lock(&a->hook->mu);
-    n = a->hook->failures;
-    pthread_mutex_unlock(&a->hook->mu);
+    {
+        st_webhook_counts c;
+        st_webhook_counts_get(a->hook, &c);
+        n = c.failed + c.dropped;
+    }
     return n;
 }
 
 void st_alerts_drain(st_alerts *a)
 {
     if (a && a->hook) {
-        webhook_stop(a->hook, a->flush_ms);
+        st_webhook_stop(a->hook, a->flush_ms);
         a->hook_failures = st_alerts_webhook_failures(a);
-        webhook_free(st_steal(&a->hook), 0);
+        st_webhook_free(st_steal(&a->hook), 0);
     }
 }
 

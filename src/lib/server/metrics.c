@@ -39,8 +39,11 @@ int st_srv_metrics_write(st_server *s, st_buf *o)
 {
     st_srv_metrics *m = &s->m;
     uint64_t counts[4] = {0, 0, 0, 0};
+    st_webhook_counts hooks = {0, 0, 0};
     bool have_counts = st_store_counts(s->store, counts, NULL) == 0;
 
+    if (s->webhook)
+        st_webhook_counts_get(s->webhook, &hooks);
     pthread_mutex_lock(&m->mu);
     st_buf_puts(o, "# HELP strata_http_requests_total HTTP requests by "
                    "route and status class.\n"
@@ -107,9 +110,9 @@ int st_srv_metrics_write(st_server *s, st_buf *o)
                   (unsigned long long)m->index_failed,
                   (unsigned long long)m->rematch_runs,
                   (unsigned long long)m->rematched, m->last_rematch_seconds,
-                  (unsigned long long)m->webhooks_sent,
-                  (unsigned long long)m->webhook_failures,
-                  (unsigned long long)m->webhook_dropped,
+                  (unsigned long long)hooks.sent,
+                  (unsigned long long)hooks.failed,
+                  (unsigned long long)hooks.dropped,
                   (unsigned long long)m->cache_hits,
                   (unsigned long long)m->cache_misses);
     pthread_mutex_unlock(&m->mu);

@@ -171,8 +171,8 @@ int st_srv_rematch_all(st_server *s, size_t *images, size_t *new_findings,
                                           nfresh);
                 st_srv_log(s, "rematch %s: %zu new finding%s", d, nfresh,
                            nfresh == 1 ? "" : "s");
-                if (body)
-                    st_webhook_send(s->webhook, body, strlen(body));
+                if (body && s->webhook)
+                    st_webhook_push(s->webhook, body, strlen(body));
                 free(body);
             }
         }

@@ -69,6 +69,11 @@ static char *join(const char *a, const char *b)
     return s;
 }
 
+static void hook_log(void *payload, const char *line)
+{
+    st_srv_log(payload, "%s", line);
+}
+
 static void cache_free(st_server *s)
 {
     size_t pos = 0;
@@ -133,9 +138,13 @@ int st_server_run(const st_server_options *o, volatile sig_atomic_t *stop,
     if (!o->db && !(dbpath = join(s->data_dir, "strata-server.db")))
         goto oom;
     ST_CHECK(st_store_open(&s->store, o->db ? o->db : dbpath, o->pool, err));
-    if (o->webhook)
-        ST_CHECK(st_webhook_start(&s->webhook, o->webhook, o->webhook_secret,
-                                  s, err));
+    if (o->webhook) {
+        /* retried 1, 2, 4, 8, 16 s apart (docs/api.md) */
+        st_webhook_options wo = {o->webhook, o->webhook_secret,
+                                 "X-Strata-Signature", 10000, 30000, 6,
+                                 1000, hook_log, s};
+        ST_CHECK(st_webhook_new(&s->webhook, &wo, "server", err));
+    }
     {
         st_error *e = NULL;
         char v[128];
@@ -176,7 +185,8 @@ done:
     pthread_mutex_unlock(&s->mu);
     st_srv_workers_stop(s);
     st_srv_rematcher_stop(s);
-    st_webhook_stop(s->webhook);
+    /* what is queued gets 10 s to go out */
+    st_webhook_free(s->webhook, 10000);
     st_store_close(s->store);
     cache_free(s);
     st_free(dbpath);

@@ -1,6 +1,6 @@
 /* strata serve — internals shared by the HTTP front (http.c), the indexing
- * workers (worker.c), the re-matcher (rematch.c), the webhook sender
- * (webhook.c) and the metrics (metrics.c). Not installed. */
+ * workers (worker.c), the re-matcher (rematch.c) and the metrics
+ * (metrics.c). Webhooks go through util/webhook. Not installed. */
 #ifndef ST_SERVER_INT_H
 #define ST_SERVER_INT_H
 
@@ -13,6 +13,7 @@
 #include "server/store.h"
 #include "strata/server.h"
 #include "util/util.h"
+#include "util/webhook.h"
 
 /* ---- metrics (metrics.c) ------------------------------------------------ */
 
@@ -45,15 +46,12 @@ typedef struct st_srv_metrics {
     uint64_t latency_bucket[ST_ROUTE__COUNT][ST_SRV_BUCKETS];
     uint64_t indexed, index_failed, rematched, rematch_runs;
     double last_rematch_seconds;
-    uint64_t webhooks_sent, webhook_failures, webhook_dropped;
     uint64_t cache_hits, cache_misses;
 } st_srv_metrics;
 
 extern const double st_srv_bucket_bounds[ST_SRV_BUCKETS];
 
 /* ---- the server ---------------------------------------------------------- */
-
-struct st_webhook;
 
 typedef struct st_server {
     st_server_options o;
@@ -89,7 +87,7 @@ typedef struct st_server {
     st_map *cache;
     size_t cache_entries;
 
-    struct st_webhook *webhook;
+    st_webhook *webhook;
     st_srv_metrics m;
     double started; /* monotonic seconds */
 } st_server;
@@ -146,16 +144,6 @@ int st_srv_match(st_server *s, struct st_vulndb *db, const char *image_json,
                  char **report_json, char ***keys, size_t *nkeys,
                  st_error **err);
 void st_srv_keys_free(char **keys, size_t n);
-
-/* webhook.c */
-int st_webhook_start(struct st_webhook **out, const char *url,
-                     const char *secret, st_server *s, st_error **err);
-/* Queues one delivery (the body is copied). */
-void st_webhook_send(struct st_webhook *w, const char *body, size_t len);
-void st_webhook_stop(struct st_webhook *w);
-/* "sha256=<hex>" of HMAC-SHA256(secret, body) into out[72]. */
-void st_webhook_sign(const char *secret, const void *body, size_t len,
-                     char out[80]);
 
 /* metrics.c */
 void st_srv_metrics_init(st_srv_metrics *m);
