@@ -18,44 +18,13 @@
 #include <cmocka.h>
 
 #include "monitor/container.h"
+#include "fake_tree.h"
 
 #define ID_A     "4f1e0c5a1b7d3e9f2a6c8b0d4e2f6a1c3b5d7e9f0a2c4e6b8d0f1a3c5e7b9d2f"
 #define ID_B     "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d4e5f60718293a4b5c6d7e8f9"
 #define ID_C     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define POD_UID  "8d6e2a1f-3b4c-4d5e-9f60-1a2b3c4d5e6f"
 #define POD_UID_ "8d6e2a1f_3b4c_4d5e_9f60_1a2b3c4d5e6f"
-
-static char root[256];
-
-static void mkdirs(const char *rel)
-{
-    char p[1024];
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
-    for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-        *s = 0;
-        mkdir(p, 0755);
-        *s = '/';
-    }
-    mkdir(p, 0755);
-}
-
-static void put(const char *rel, const char *fmt, ...)
-{
-    char p[1024], dir[1024], *slash;
-    va_list ap;
-    FILE *f;
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
-    snprintf(dir, sizeof(dir), "%s", rel);
-    if ((slash = strrchr(dir, '/'))) {
-        *slash = 0;
-        mkdirs(dir);
-    }
-    assert_non_null(f = fopen(p, "w"));
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fclose(f);
-}
 
 static uint64_t ino(const char *rel)
 {
@@ -77,23 +46,6 @@ static void proc(unsigned pid, unsigned long long start, const char *cgroup)
         pid, pid, pid, start);
     snprintf(rel, sizeof(rel), "proc/%u/cgroup", pid);
     put(rel, "%s", cgroup);
-}
-
-static int rm_tree(const char *p)
-{
-    DIR *d = opendir(p);
-    struct dirent *e;
-    if (!d)
-        return unlink(p);
-    while ((e = readdir(d))) {
-        char sub[1024];
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", p, e->d_name);
-        rm_tree(sub);
-    }
-    closedir(d);
-    return rmdir(p);
 }
 
 static int setup(void **state)

@@ -17,56 +17,7 @@
 #include <cmocka.h>
 
 #include "monitor/container.h"
-
-static char root[256];
-
-static void mkdirs(const char *rel)
-{
-    char p[1024];
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
-    for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-        *s = 0;
-        mkdir(p, 0755);
-        *s = '/';
-    }
-    mkdir(p, 0755);
-}
-
-/* Rewrites in place (same inode), as a kept descriptor must see it. */
-static void put(const char *rel, const char *fmt, ...)
-{
-    char p[1024], dir[1024], *slash;
-    va_list ap;
-    FILE *f;
-    snprintf(p, sizeof(p), "%s/%s", root, rel);
-    snprintf(dir, sizeof(dir), "%s", rel);
-    if ((slash = strrchr(dir, '/'))) {
-        *slash = 0;
-        mkdirs(dir);
-    }
-    assert_non_null(f = fopen(p, "w"));
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fclose(f);
-}
-
-static int rm_tree(const char *p)
-{
-    DIR *d = opendir(p);
-    struct dirent *e;
-    if (!d)
-        return unlink(p);
-    while ((e = readdir(d))) {
-        char sub[1024];
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", p, e->d_name);
-        rm_tree(sub);
-    }
-    closedir(d);
-    return rmdir(p);
-}
+#include "fake_tree.h"
 
 static int setup(void **state)
 {
